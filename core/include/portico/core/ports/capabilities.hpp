@@ -1,0 +1,55 @@
+#pragma once
+
+#include <set>
+#include <string>
+
+#include "portico/core/model.hpp"
+
+namespace portico::core {
+
+// What one adapter can do, stated up front so the API refuses what a route cannot serve
+// before any supplier call, and GET /api/v1/capabilities can report it.
+enum class Operation {
+  domain_check,
+  domain_register,
+  domain_transfer,
+  domain_renew,
+  domain_info,
+  domain_nameservers,
+  domain_contacts,
+  domain_lock,
+  domain_auth_code,
+  domain_privacy,
+  domain_email_forwarding,
+  dns_list,
+  dns_create,
+  dns_update,
+  dns_delete,
+  ssl_order,
+  ssl_info,
+  ssl_verify,
+  ssl_reissue,
+  ssl_renew,
+  ssl_cancel,
+  hosting_create,
+  hosting_info,
+  hosting_suspend,
+  hosting_unsuspend,
+  hosting_password,
+  hosting_plan_change,
+  hosting_renew,
+  hosting_delete,
+};
+
+struct Capabilities {
+  std::set<Operation> operations;
+  std::set<DnsRecordType> record_types;
+  std::set<CertificateType> certificate_types;
+  std::set<DcvMethod> dcv_methods;
+  int min_years = 1;
+  int max_years = 10;
+
+  bool supports(Operation operation) const { return operations.contains(operation); }
+};
+
+}  // namespace portico::core

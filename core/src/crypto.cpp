@@ -1,0 +1,184 @@
+#include "portico/core/crypto.hpp"
+
+#include <memory>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+namespace portico::core::crypto {
+
+namespace {
+
+std::string digest(const EVP_MD* md, std::string_view data) {
+  unsigned char out[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  EVP_Digest(data.data(), data.size(), out, &length, md, nullptr);
+  return std::string(reinterpret_cast<const char*>(out), length);
+}
+
+std::string hmac(const EVP_MD* md, std::string_view key, std::string_view data) {
+  unsigned char out[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  HMAC(md, key.data(), static_cast<int>(key.size()),
+       reinterpret_cast<const unsigned char*>(data.data()), data.size(), out, &length);
+  return std::string(reinterpret_cast<const char*>(out), length);
+}
+
+const EVP_CIPHER* cbc_cipher(std::size_t key_length) {
+  switch (key_length) {
+    case 16: return EVP_aes_128_cbc();
+    case 24: return EVP_aes_192_cbc();
+    case 32: return EVP_aes_256_cbc();
+    default: return nullptr;
+  }
+}
+
+std::optional<std::string> cbc(bool encrypt, std::string_view key, std::string_view iv,
+                               std::string_view input) {
+  const EVP_CIPHER* cipher = cbc_cipher(key.size());
+  if (cipher == nullptr || iv.size() != 16) return std::nullopt;
+  std::unique_ptr<EVP_CIPHER_CTX, decltype(&EVP_CIPHER_CTX_free)> ctx(EVP_CIPHER_CTX_new(),
+                                                                      EVP_CIPHER_CTX_free);
+  if (!ctx ||
+      EVP_CipherInit_ex(ctx.get(), cipher, nullptr, reinterpret_cast<const unsigned char*>(key.data()),
+                        reinterpret_cast<const unsigned char*>(iv.data()), encrypt ? 1 : 0) != 1) {
+    return std::nullopt;
+  }
+  std::string out(input.size() + 16, '\0');
+  int written = 0;
+  int tail = 0;
+  auto* out_bytes = reinterpret_cast<unsigned char*>(out.data());
+  if (EVP_CipherUpdate(ctx.get(), out_bytes, &written,
+                       reinterpret_cast<const unsigned char*>(input.data()),
+                       static_cast<int>(input.size())) != 1 ||
+      EVP_CipherFinal_ex(ctx.get(), out_bytes + written, &tail) != 1) {
+    return std::nullopt;
+  }
+  out.resize(static_cast<std::size_t>(written + tail));
+  return out;
+}
+
+constexpr std::string_view kB64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+constexpr std::string_view kB64Url =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+std::string encode64(std::string_view bytes, std::string_view alphabet, bool pad) {
+  std::string out;
+  out.reserve((bytes.size() + 2) / 3 * 4);
+  std::size_t i = 0;
+  for (; i + 2 < bytes.size(); i += 3) {
+    const std::uint32_t n = (static_cast<std::uint8_t>(bytes[i]) << 16U) |
+                            (static_cast<std::uint8_t>(bytes[i + 1]) << 8U) |
+                            static_cast<std::uint8_t>(bytes[i + 2]);
+    out += alphabet[(n >> 18U) & 63U];
+    out += alphabet[(n >> 12U) & 63U];
+    out += alphabet[(n >> 6U) & 63U];
+    out += alphabet[n & 63U];
+  }
+  const std::size_t rest = bytes.size() - i;
+  if (rest > 0) {
+    std::uint32_t n = static_cast<std::uint8_t>(bytes[i]) << 16U;
+    if (rest == 2) n |= static_cast<std::uint8_t>(bytes[i + 1]) << 8U;
+    out += alphabet[(n >> 18U) & 63U];
+    out += alphabet[(n >> 12U) & 63U];
+    if (rest == 2) out += alphabet[(n >> 6U) & 63U];
+    if (pad) out.append(rest == 1 ? "==" : "=");
+  }
+  return out;
+}
+
+std::optional<std::string> decode64(std::string_view text, std::string_view alphabet,
+                                    bool padded) {
+  if (padded) {
+    if (text.size() % 4 != 0) return std::nullopt;
+    std::size_t pads = 0;
+    while (!text.empty() && text.back() == '=' && pads < 2) {
+      text.remove_suffix(1);
+      ++pads;
+    }
+  }
+  if (text.size() % 4 == 1) return std::nullopt;
+  std::string out;
+  out.reserve(text.size() * 3 / 4);
+  std::uint32_t buffer = 0;
+  int bits = 0;
+  for (char c : text) {
+    const std::size_t value = alphabet.find(c);
+    if (value == std::string_view::npos) return std::nullopt;
+    buffer = (buffer << 6U) | static_cast<std::uint32_t>(value);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out.push_back(static_cast<char>((buffer >> static_cast<unsigned>(bits)) & 0xFFU));
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string sha1(std::string_view data) { return digest(EVP_sha1(), data); }
+std::string sha256(std::string_view data) { return digest(EVP_sha256(), data); }
+std::string hmac_sha1(std::string_view key, std::string_view data) {
+  return hmac(EVP_sha1(), key, data);
+}
+std::string hmac_sha256(std::string_view key, std::string_view data) {
+  return hmac(EVP_sha256(), key, data);
+}
+
+std::string hex(std::string_view bytes) {
+  static constexpr std::string_view kDigits = "0123456789abcdef";
+  std::string out;
+  out.reserve(bytes.size() * 2);
+  for (char c : bytes) {
+    const auto byte = static_cast<std::uint8_t>(c);
+    out += kDigits[byte >> 4U];
+    out += kDigits[byte & 15U];
+  }
+  return out;
+}
+
+std::optional<std::string> from_hex(std::string_view text) {
+  if (text.size() % 2 != 0) return std::nullopt;
+  auto nibble = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  std::string out;
+  out.reserve(text.size() / 2);
+  for (std::size_t i = 0; i < text.size(); i += 2) {
+    const int high = nibble(text[i]);
+    const int low = nibble(text[i + 1]);
+    if (high < 0 || low < 0) return std::nullopt;
+    out.push_back(static_cast<char>(high * 16 + low));
+  }
+  return out;
+}
+
+std::string base64(std::string_view bytes) { return encode64(bytes, kB64, true); }
+std::optional<std::string> from_base64(std::string_view text) {
+  return decode64(text, kB64, true);
+}
+std::string base64url(std::string_view bytes) { return encode64(bytes, kB64Url, false); }
+std::optional<std::string> from_base64url(std::string_view text) {
+  return decode64(text, kB64Url, false);
+}
+
+std::optional<std::string> aes_cbc_encrypt(std::string_view key, std::string_view iv,
+                                           std::string_view plaintext) {
+  return cbc(true, key, iv, plaintext);
+}
+std::optional<std::string> aes_cbc_decrypt(std::string_view key, std::string_view iv,
+                                           std::string_view ciphertext) {
+  return cbc(false, key, iv, ciphertext);
+}
+
+bool constant_time_equal(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+}  // namespace portico::core::crypto
