@@ -1,0 +1,143 @@
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "portico/config/schema.hpp"
+#include "portico/core/secret.hpp"
+
+// The gateway's configuration: one YAML file loaded into these typed, validated structs at
+// start-up. Everything here has passed validation; nothing downstream re-checks it.
+namespace portico::config {
+
+struct ListenAddress {
+  std::string host;  // an IPv4 or IPv6 literal, without brackets
+  std::uint16_t port = 0;
+
+  std::string text() const;  // "127.0.0.1:8080" or "[::1]:8080"
+};
+
+struct TlsFiles {
+  std::string cert_file;  // absolute paths
+  std::string key_file;
+};
+
+struct ServerConfig {
+  ListenAddress listen;
+  int threads = 2;
+  std::size_t max_body_bytes = 1 << 20;
+  std::size_t max_header_bytes = 16384;
+  std::chrono::milliseconds read_timeout{10000};  // for a whole request
+  std::chrono::milliseconds idle_timeout{30000};  // keep-alive, between requests
+  std::chrono::milliseconds write_timeout{10000};
+  std::chrono::milliseconds shutdown_grace{10000};  // in-flight requests on SIGTERM
+  std::optional<TlsFiles> tls;
+};
+
+struct AdminConfig {
+  ListenAddress listen;
+  core::Secret token;
+  std::optional<TlsFiles> tls;
+};
+
+struct StorageConfig {
+  std::string sqlite_path;  // resolved against the config file's directory
+};
+
+struct KeysConfig {
+  std::string brand = "pt";  // API keys look like <brand>_live_pk_...
+};
+
+struct Endpoint {
+  std::string scheme;  // "http" or "https"
+  std::string host;    // lowercase; an IPv6 literal without brackets
+  std::uint16_t port = 0;  // 80 or 443 when the URL gives none
+  std::string base_path;  // "" or e.g. "/api/v1" (no trailing slash)
+
+  bool tls() const { return scheme == "https"; }
+  std::string origin() const;  // scheme://host, plus :port when it is not the default
+  std::string url() const;     // origin() + base_path
+};
+
+using SettingValue = std::variant<std::string, std::int64_t, bool, core::Secret>;
+
+struct ProviderConfig {
+  std::string name;
+  std::string type;
+  Endpoint endpoint;
+  std::chrono::milliseconds timeout{30000};
+  std::string ca_file;  // absolute path, or empty for the system trust store
+  bool sandbox = false;
+  int max_concurrency = 8;
+  std::string source_address;  // IP literal to bind outgoing connections to, or empty
+  std::map<std::string, SettingValue, std::less<>> settings;  // the type's own fields
+
+  // Typed access to the type's fields. They assume validation passed: a missing key or another
+  // kind is a programming error (std::logic_error).
+  const std::string& string(std::string_view key) const;
+  std::int64_t integer(std::string_view key) const;
+  bool boolean(std::string_view key) const;
+  const core::Secret& secret(std::string_view key) const;
+  bool has(std::string_view key) const;
+  // Every secret's plaintext, for the wire-log redactor.
+  std::vector<std::string> secret_values() const;
+};
+
+struct RoutingConfig {
+  std::vector<std::pair<std::string, std::vector<std::string>>> domains;  // ".co.ke" or "*"
+  std::map<std::string, std::vector<std::string>, std::less<>> ssl;  // dv ov ev wildcard multi
+  std::map<std::string, std::vector<std::string>, std::less<>> hosting;
+
+  // The instances for a domain: the longest suffix matching on a label boundary (".co.ke"
+  // before ".ke"), then "*"; nullptr when none. Case-insensitive; a trailing dot is ignored.
+  const std::vector<std::string>* route_domain(std::string_view domain_name) const;
+  const std::vector<std::string>* route_ssl(std::string_view product) const;
+  const std::vector<std::string>* route_hosting(std::string_view product) const;
+};
+
+struct Config {
+  std::string source_file;  // absolute path of the file (or the label given to parse_config)
+  std::string base_dir;     // relative paths in the file were resolved against this
+  ServerConfig server;
+  AdminConfig admin;
+  StorageConfig storage;
+  KeysConfig keys;
+  std::map<std::string, ProviderConfig, std::less<>> providers;
+  RoutingConfig routing;
+};
+
+// Looks up an environment variable; injected so that tests do not depend on the process.
+using Environment = std::function<std::optional<std::string>(std::string_view)>;
+Environment process_environment();  // getenv
+
+// A refused configuration: "<file>:<line>:<column>: <yaml.path>: <what is wrong>". It never
+// contains a secret's value.
+class ConfigError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Loads and validates `path`; relative paths in it resolve against its directory. Throws
+// ConfigError on any problem.
+Config load_config(const std::string& path, const ProviderSchemas& schemas,
+                   const Environment& env = process_environment());
+
+// The same from text: `label` names the file in messages, `base_dir` resolves relative paths.
+Config parse_config(std::string_view yaml_text, std::string_view label, std::string_view base_dir,
+                    const ProviderSchemas& schemas, const Environment& env = process_environment());
+
+// The candidate closest to `word` by edit distance (case-insensitive, a transposition counts
+// as one edit) when it is close enough to be a likely typo; empty otherwise.
+std::string did_you_mean(std::string_view word, const std::vector<std::string>& candidates);
+
+}  // namespace portico::config

@@ -1,0 +1,408 @@
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <stdexcept>
+
+#include <yaml-cpp/yaml.h>
+
+#include "portico/config/config.hpp"
+#include "values.hpp"
+#include "yaml_reader.hpp"
+
+namespace portico::config {
+
+namespace {
+
+using detail::Context;
+using detail::MapReader;
+using detail::Value;
+
+constexpr std::size_t kAdminTokenMinLength = 16;
+constexpr std::size_t kMaxConfigBytes = 4 << 20;
+constexpr std::string_view kSslProducts[] = {"dv", "ov", "ev", "wildcard", "multi"};
+constexpr std::string_view kCommonProviderKeys[] = {
+    "type", "endpoint", "timeout_ms", "ca_file", "sandbox", "max_concurrency", "source_address"};
+
+std::chrono::milliseconds milliseconds(std::int64_t value) {
+  return std::chrono::milliseconds(value);
+}
+
+std::string join(const std::vector<std::string>& names) {
+  std::string out;
+  for (const std::string& name : names) out += (out.empty() ? "" : ", ") + name;
+  return out;
+}
+
+// "unknown <what> 'x'" with a hint, or the list of what exists when nothing is close.
+std::string unknown_name_message(std::string_view what, const std::string& name,
+                                 const std::vector<std::string>& known, std::string_view plural) {
+  std::string message = "unknown " + std::string(what) + " '" + name + "'";
+  const std::string hint = did_you_mean(name, known);
+  if (!hint.empty()) return message + " (did you mean '" + hint + "'?)";
+  if (known.empty()) return message + " (no " + std::string(plural) + " are configured)";
+  return message + " (" + std::string(plural) + ": " + join(known) + ")";
+}
+
+bool all_of_chars(std::string_view text, bool (*allowed)(char)) {
+  return std::all_of(text.begin(), text.end(), allowed);
+}
+bool is_lower_alnum(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
+bool is_name_char(char c) { return is_lower_alnum(c) || c == '-' || c == '_'; }
+bool is_label_char(char c) { return is_lower_alnum(c) || c == '-'; }
+bool is_lower_letter(char c) { return c >= 'a' && c <= 'z'; }
+
+bool is_instance_name(std::string_view name) {
+  return !name.empty() && name.size() <= 63 && is_lower_alnum(name.front()) &&
+         all_of_chars(name, is_name_char);
+}
+
+// "*" or "." followed by lowercase labels, e.g. ".co.ke".
+bool is_domain_suffix(std::string_view suffix) {
+  if (suffix == "*") return true;
+  if (suffix.size() < 2 || suffix.front() != '.') return false;
+  std::string_view rest = suffix.substr(1);
+  while (true) {
+    const std::size_t dot = rest.find('.');
+    const std::string_view label = rest.substr(0, dot);
+    if (label.empty() || label.size() > 63 || label.front() == '-' || label.back() == '-' ||
+        !all_of_chars(label, is_label_char)) {
+      return false;
+    }
+    if (dot == std::string_view::npos) return true;
+    rest = rest.substr(dot + 1);
+  }
+}
+
+// A schema that collides with the common keys would make a config ambiguous: a programming
+// error in the adapter, not a config error.
+void check_schemas(const ProviderSchemas& schemas) {
+  for (const auto& [type, schema] : schemas) {
+    std::vector<std::string> names(std::begin(kCommonProviderKeys), std::end(kCommonProviderKeys));
+    for (const FieldSpec& field : schema.fields) {
+      std::vector<std::string> added = {field.name};
+      if (field.kind == FieldKind::secret) added.push_back(field.name + "_file");
+      for (const std::string& name : added) {
+        if (name.empty() || std::find(names.begin(), names.end(), name) != names.end()) {
+          throw std::logic_error("provider type '" + type + "' declares the field '" + name +
+                                 "' twice or over a common field");
+        }
+        names.push_back(name);
+      }
+    }
+  }
+}
+
+ListenAddress read_listen(const Context& context, MapReader& block) {
+  const Value value = block.require("listen");
+  auto address = detail::parse_listen_address(detail::read_string(context, value));
+  if (!address) context.fail(value.mark, value.path, address.error().message);
+  return std::move(address).value();
+}
+
+std::optional<TlsFiles> read_tls(MapReader& block) {
+  std::optional<MapReader> tls = block.map("tls");
+  if (!tls) return std::nullopt;
+  TlsFiles files;
+  files.cert_file = *tls->path("cert_file", true, true);
+  files.key_file = *tls->path("key_file", true, true);
+  tls->finish();
+  return files;
+}
+
+ServerConfig read_server(const Context& context, MapReader& root) {
+  MapReader block = *root.map("server", true);
+  ServerConfig server;
+  server.listen = read_listen(context, block);
+  server.threads = static_cast<int>(block.integer("threads", 1, 64).value_or(2));
+  server.max_body_bytes =
+      static_cast<std::size_t>(block.integer("max_body_bytes", 1, 64 << 20).value_or(1 << 20));
+  server.max_header_bytes =
+      static_cast<std::size_t>(block.integer("max_header_bytes", 1024, 1 << 20).value_or(16384));
+  server.read_timeout = milliseconds(block.integer("read_timeout_ms", 100, 600000).value_or(10000));
+  server.idle_timeout =
+      milliseconds(block.integer("idle_timeout_ms", 100, 3600000).value_or(30000));
+  server.write_timeout =
+      milliseconds(block.integer("write_timeout_ms", 100, 600000).value_or(10000));
+  server.shutdown_grace =
+      milliseconds(block.integer("shutdown_grace_ms", 0, 600000).value_or(10000));
+  server.tls = read_tls(block);
+  block.finish();
+  return server;
+}
+
+bool overlaps(const ListenAddress& a, const ListenAddress& b) {
+  const auto wildcard = [](const std::string& host) { return host == "0.0.0.0" || host == "::"; };
+  return a.port != 0 && a.port == b.port &&
+         (a.host == b.host || wildcard(a.host) || wildcard(b.host));
+}
+
+AdminConfig read_admin(const Context& context, MapReader& root, const ServerConfig& server) {
+  MapReader block = *root.map("admin", true);
+  AdminConfig admin;
+  admin.listen = read_listen(context, block);
+  if (overlaps(admin.listen, server.listen)) {
+    const Value value = *block.find("listen");
+    context.fail(value.mark, value.path, "must not be the address of server.listen");
+  }
+  admin.token = *block.secret("token", true, kAdminTokenMinLength);
+  admin.tls = read_tls(block);
+  block.finish();
+  return admin;
+}
+
+StorageConfig read_storage(MapReader& root) {
+  MapReader block = *root.map("storage", true);
+  StorageConfig storage{*block.path("sqlite", true, false)};
+  block.finish();
+  return storage;
+}
+
+KeysConfig read_keys(const Context& context, MapReader& root) {
+  KeysConfig keys;
+  std::optional<MapReader> block = root.map("keys");
+  if (!block) return keys;
+  if (const std::optional<Value> brand = block->find("brand")) {
+    keys.brand = detail::read_string(context, *brand);
+    if (keys.brand.size() < 2 || keys.brand.size() > 8 || !all_of_chars(keys.brand, is_lower_letter)) {
+      context.fail(brand->mark, brand->path, "must be 2 to 8 lowercase letters a-z");
+    }
+  }
+  block->finish();
+  return keys;
+}
+
+void read_setting(const Context& context, MapReader& block, const FieldSpec& field,
+                  ProviderConfig& provider) {
+  constexpr std::int64_t kDefaultMaxSecret = 65536;
+  if (field.kind == FieldKind::secret) {
+    const auto min_length = static_cast<std::size_t>(std::max<std::int64_t>(4, field.min));
+    const auto max_length = static_cast<std::size_t>(std::min(kDefaultMaxSecret, field.max));
+    auto secret = block.secret(field.name, field.required, min_length, max_length, field.help);
+    if (secret) provider.settings.emplace(field.name, std::move(*secret));
+    return;
+  }
+  const std::optional<Value> value =
+      field.required ? std::optional<Value>(block.require(field.name, field.help))
+                     : block.find(field.name);
+  if (!value) return;
+  switch (field.kind) {
+    case FieldKind::string: {
+      std::string text = detail::read_string(context, *value);
+      const auto length = static_cast<std::int64_t>(text.size());
+      if (length < field.min || length > field.max) {
+        context.fail(value->mark, value->path,
+                     "must be " + std::to_string(std::max<std::int64_t>(1, field.min)) + " to " +
+                         std::to_string(field.max) + " characters long");
+      }
+      provider.settings.emplace(field.name, std::move(text));
+      break;
+    }
+    case FieldKind::integer:
+      provider.settings.emplace(field.name,
+                                detail::read_integer(context, *value, field.min, field.max));
+      break;
+    case FieldKind::boolean:
+      provider.settings.emplace(field.name, detail::read_boolean(context, *value));
+      break;
+    case FieldKind::secret:
+      break;
+  }
+}
+
+ProviderConfig read_provider(const Context& context, MapReader& block, std::string name,
+                             const ProviderSchemas& schemas) {
+  ProviderConfig provider;
+  provider.name = std::move(name);
+
+  const Value type = block.require("type");
+  provider.type = detail::read_string(context, type);
+  const auto schema = schemas.find(provider.type);
+  if (schema == schemas.end()) {
+    std::vector<std::string> known;
+    for (const auto& [known_type, unused] : schemas) known.push_back(known_type);
+    context.fail(type.mark, type.path,
+                 unknown_name_message("provider type", provider.type, known, "known types"));
+  }
+
+  const Value endpoint = block.require("endpoint");
+  auto parsed = detail::parse_endpoint(detail::read_string(context, endpoint));
+  if (!parsed) context.fail(endpoint.mark, endpoint.path, parsed.error().message);
+  provider.endpoint = std::move(parsed).value();
+
+  provider.timeout = milliseconds(block.integer("timeout_ms", 100, 600000).value_or(30000));
+  provider.ca_file = block.path("ca_file", false, true).value_or("");
+  provider.sandbox = block.boolean("sandbox").value_or(false);
+  provider.max_concurrency = static_cast<int>(block.integer("max_concurrency", 1, 1024).value_or(8));
+  const std::optional<Value> source =
+      schema->second.requires_source_address
+          ? std::optional<Value>(block.require(
+                "source_address", "this supplier binds the account to a source IP address"))
+          : block.find("source_address");
+  if (source) {
+    provider.source_address = detail::read_string(context, *source);
+    if (!detail::is_ip_literal(provider.source_address)) {
+      context.fail(source->mark, source->path, "expected an IPv4 or IPv6 address");
+    }
+  }
+
+  for (const FieldSpec& field : schema->second.fields) read_setting(context, block, field, provider);
+  block.finish();
+  return provider;
+}
+
+std::map<std::string, ProviderConfig, std::less<>> read_providers(const Context& context,
+                                                                  MapReader& root,
+                                                                  const ProviderSchemas& schemas) {
+  std::map<std::string, ProviderConfig, std::less<>> providers;
+  std::optional<MapReader> block = root.map("providers");
+  if (!block) return providers;
+  for (const MapReader::Entry& entry : block->entries()) {
+    if (!is_instance_name(entry.key)) {
+      context.fail(entry.key_value.mark, entry.key_value.path,
+                   "invalid instance name '" + entry.key +
+                       "': use up to 63 lowercase letters, digits, '-' and '_', starting with a "
+                       "letter or digit");
+    }
+    if (entry.value.node.IsNull()) {
+      context.fail(entry.value.mark, entry.value.path,
+                   "the provider block is empty (it needs at least 'type' and 'endpoint')");
+    }
+    MapReader provider(context, entry.value);
+    providers.emplace(entry.key, read_provider(context, provider, entry.key, schemas));
+  }
+  block->finish();
+  return providers;
+}
+
+class RouteReader {
+ public:
+  RouteReader(const Context& context,
+              const std::map<std::string, ProviderConfig, std::less<>>& providers,
+              const ProviderSchemas& schemas)
+      : context_(context), providers_(providers), schemas_(schemas) {
+    for (const auto& [name, unused] : providers) names_.push_back(name);
+  }
+
+  // A non-empty list of distinct instances, each serving `category`.
+  std::vector<std::string> read(const Value& list, Category category) const {
+    std::vector<std::string> instances;
+    for (const Value& item : detail::read_list(context_, list)) {
+      std::string name = detail::read_string(context_, item);
+      const auto provider = providers_.find(name);
+      if (provider == providers_.end()) {
+        context_.fail(item.mark, item.path,
+                      unknown_name_message("provider instance", name, names_, "providers"));
+      }
+      const ProviderSchema& schema = schemas_.at(provider->second.type);
+      if (!schema.categories.contains(category)) {
+        context_.fail(item.mark, item.path,
+                      "instance '" + name + "' (type '" + provider->second.type +
+                          "') does not serve " + std::string(category_name(category)));
+      }
+      if (std::find(instances.begin(), instances.end(), name) != instances.end()) {
+        context_.fail(item.mark, item.path, "instance '" + name + "' is listed twice");
+      }
+      instances.push_back(std::move(name));
+    }
+    return instances;
+  }
+
+ private:
+  const Context& context_;
+  const std::map<std::string, ProviderConfig, std::less<>>& providers_;
+  const ProviderSchemas& schemas_;
+  std::vector<std::string> names_;
+};
+
+RoutingConfig read_routing(const Context& context, MapReader& root,
+                           const std::map<std::string, ProviderConfig, std::less<>>& providers,
+                           const ProviderSchemas& schemas) {
+  RoutingConfig routing;
+  std::optional<MapReader> block = root.map("routing");
+  if (!block) return routing;
+  const RouteReader routes(context, providers, schemas);
+
+  if (std::optional<MapReader> domains = block->map("domains")) {
+    for (const MapReader::Entry& entry : domains->entries()) {
+      if (!is_domain_suffix(entry.key)) {
+        context.fail(entry.key_value.mark, entry.key_value.path,
+                     "invalid domain suffix '" + entry.key +
+                         "': use \"*\" or a lowercase suffix starting with a dot, e.g. \".co.ke\"");
+      }
+      routing.domains.emplace_back(entry.key, routes.read(entry.value, Category::domains));
+    }
+    domains->finish();
+  }
+  if (std::optional<MapReader> ssl = block->map("ssl")) {
+    for (std::string_view product : kSslProducts) {
+      if (const std::optional<Value> list = ssl->find(product, false)) {
+        routing.ssl.emplace(product, routes.read(*list, Category::ssl));
+      }
+    }
+    ssl->finish();
+  }
+  if (std::optional<MapReader> hosting = block->map("hosting")) {
+    for (const MapReader::Entry& entry : hosting->entries()) {
+      if (!all_of_chars(entry.key, is_name_char)) {
+        context.fail(entry.key_value.mark, entry.key_value.path,
+                     "invalid hosting product '" + entry.key +
+                         "': use lowercase letters, digits, '-' and '_'");
+      }
+      routing.hosting.emplace(entry.key, routes.read(entry.value, Category::hosting));
+    }
+    hosting->finish();
+  }
+  block->finish();
+  return routing;
+}
+
+}  // namespace
+
+Config parse_config(std::string_view yaml_text, std::string_view label, std::string_view base_dir,
+                    const ProviderSchemas& schemas, const Environment& env) {
+  check_schemas(schemas);
+  const std::filesystem::path base = base_dir.empty()
+                                         ? std::filesystem::current_path()
+                                         : std::filesystem::absolute(base_dir).lexically_normal();
+  const Context context(std::string(label), base, env);
+
+  std::vector<YAML::Node> documents;
+  try {
+    documents = YAML::LoadAll(std::string(yaml_text));
+  } catch (const YAML::Exception& error) {
+    context.fail(error.mark, "", "invalid YAML: " + error.msg);
+  }
+  if (documents.empty() || (documents.size() == 1 && documents.front().IsNull())) {
+    context.fail(YAML::Mark(), "", "the configuration is empty");
+  }
+  if (documents.size() > 1) {
+    context.fail(documents[1].Mark(), "", "expected one YAML document, found several");
+  }
+  const YAML::Node& root = documents.front();
+  if (!root.IsMap()) context.fail(root.Mark(), "", "the top level must be a map of sections");
+
+  Config config;
+  config.source_file = std::string(label);
+  config.base_dir = base.string();
+  MapReader reader(context, Value{root, root.Mark(), ""});
+  config.server = read_server(context, reader);
+  config.admin = read_admin(context, reader, config.server);
+  config.storage = read_storage(reader);
+  config.keys = read_keys(context, reader);
+  config.providers = read_providers(context, reader, schemas);
+  config.routing = read_routing(context, reader, config.providers, schemas);
+  reader.finish();
+  return config;
+}
+
+Config load_config(const std::string& path, const ProviderSchemas& schemas,
+                   const Environment& env) {
+  auto text = detail::read_trimmed_file(path, kMaxConfigBytes);
+  if (!text) throw ConfigError(path + ": " + text.error().message);
+  const std::filesystem::path absolute = std::filesystem::absolute(path).lexically_normal();
+  Config config = parse_config(*text, path, absolute.parent_path().string(), schemas, env);
+  config.source_file = absolute.string();
+  return config;
+}
+
+}  // namespace portico::config

@@ -1,0 +1,158 @@
+#include <algorithm>
+#include <cstdlib>
+#include <stdexcept>
+
+#include "portico/config/config.hpp"
+
+namespace portico::config {
+
+namespace {
+
+char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+
+// Optimal string alignment distance, case-insensitive: a swapped pair of letters is one edit.
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<std::vector<std::size_t>> d(a.size() + 1, std::vector<std::size_t>(b.size() + 1));
+  for (std::size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
+  for (std::size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t cost = lower(a[i - 1]) == lower(b[j - 1]) ? 0 : 1;
+      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
+      if (i > 1 && j > 1 && lower(a[i - 1]) == lower(b[j - 2]) &&
+          lower(a[i - 2]) == lower(b[j - 1])) {
+        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+      }
+    }
+  }
+  return d[a.size()][b.size()];
+}
+
+template <typename Value>
+const Value* get_setting(const ProviderConfig& provider, std::string_view key,
+                         const char* kind) {
+  const auto found = provider.settings.find(key);
+  const Value* value = found == provider.settings.end() ? nullptr : std::get_if<Value>(&found->second);
+  if (value == nullptr) {
+    throw std::logic_error("provider '" + provider.name + "' has no " + kind + " setting '" +
+                           std::string(key) + "'");
+  }
+  return value;
+}
+
+const std::vector<std::string>* find_route(
+    const std::map<std::string, std::vector<std::string>, std::less<>>& routes,
+    std::string_view product) {
+  const auto found = routes.find(product);
+  return found == routes.end() ? nullptr : &found->second;
+}
+
+}  // namespace
+
+std::string_view category_name(Category category) {
+  switch (category) {
+    case Category::domains:
+      return "domains";
+    case Category::ssl:
+      return "ssl";
+    case Category::hosting:
+      return "hosting";
+  }
+  return "unknown";
+}
+
+std::string ListenAddress::text() const {
+  const std::string shown = host.find(':') == std::string::npos ? host : "[" + host + "]";
+  return shown + ":" + std::to_string(port);
+}
+
+std::string Endpoint::origin() const {
+  std::string out = scheme + "://";
+  out += host.find(':') == std::string::npos ? host : "[" + host + "]";
+  if (port != (tls() ? 443 : 80)) out += ":" + std::to_string(port);
+  return out;
+}
+
+std::string Endpoint::url() const { return origin() + base_path; }
+
+const std::string& ProviderConfig::string(std::string_view key) const {
+  return *get_setting<std::string>(*this, key, "string");
+}
+
+std::int64_t ProviderConfig::integer(std::string_view key) const {
+  return *get_setting<std::int64_t>(*this, key, "integer");
+}
+
+bool ProviderConfig::boolean(std::string_view key) const {
+  return *get_setting<bool>(*this, key, "boolean");
+}
+
+const core::Secret& ProviderConfig::secret(std::string_view key) const {
+  return *get_setting<core::Secret>(*this, key, "secret");
+}
+
+bool ProviderConfig::has(std::string_view key) const { return settings.contains(key); }
+
+std::vector<std::string> ProviderConfig::secret_values() const {
+  std::vector<std::string> values;
+  for (const auto& [key, value] : settings) {
+    if (const auto* secret = std::get_if<core::Secret>(&value)) {
+      values.emplace_back(secret->reveal());
+    }
+  }
+  return values;
+}
+
+const std::vector<std::string>* RoutingConfig::route_domain(std::string_view domain_name) const {
+  std::string dotted = ".";
+  for (char c : domain_name) dotted += lower(c);
+  if (dotted.size() > 1 && dotted.back() == '.') dotted.pop_back();
+
+  const std::vector<std::string>* best = nullptr;
+  const std::vector<std::string>* fallback = nullptr;
+  std::size_t best_length = 0;
+  for (const auto& [suffix, instances] : domains) {
+    if (suffix == "*") {
+      fallback = &instances;
+    } else if (dotted.ends_with(suffix) && suffix.size() > best_length) {
+      // The suffix starts with a dot, so it can only match on a label boundary.
+      best = &instances;
+      best_length = suffix.size();
+    }
+  }
+  return best != nullptr ? best : fallback;
+}
+
+const std::vector<std::string>* RoutingConfig::route_ssl(std::string_view product) const {
+  return find_route(ssl, product);
+}
+
+const std::vector<std::string>* RoutingConfig::route_hosting(std::string_view product) const {
+  return find_route(hosting, product);
+}
+
+Environment process_environment() {
+  return [](std::string_view name) -> std::optional<std::string> {
+    const char* value = std::getenv(std::string(name).c_str());
+    if (value == nullptr) return std::nullopt;
+    return std::string(value);
+  };
+}
+
+std::string did_you_mean(std::string_view word, const std::vector<std::string>& candidates) {
+  const std::size_t limit = std::max<std::size_t>(2, word.size() / 3);
+  const std::string* best = nullptr;
+  std::size_t best_distance = 0;
+  for (const std::string& candidate : candidates) {
+    const std::size_t distance = edit_distance(word, candidate);
+    // Replacing every letter is no typo: "ab" does not suggest "xy".
+    if (distance > limit || distance >= std::max(word.size(), candidate.size())) continue;
+    if (best == nullptr || distance < best_distance) {
+      best = &candidate;
+      best_distance = distance;
+    }
+  }
+  return best == nullptr ? std::string() : *best;
+}
+
+}  // namespace portico::config

@@ -1,0 +1,224 @@
+#include "portico/admin/routes.hpp"
+
+#include <boost/beast/http/field.hpp>
+
+#include "portico/admin/accounts.hpp"
+#include "portico/api/envelope.hpp"
+#include "portico/api/frontend.hpp"
+#include "portico/core/ids.hpp"
+
+namespace portico::admin {
+
+namespace net = boost::asio;
+namespace http = boost::beast::http;
+using api::RequestContext;
+using core::Error;
+using server::Response;
+
+namespace {
+
+void write_partner(core::json::Writer& out, const store::PartnerRecord& partner) {
+  core::json::write(out, "object", "partner");
+  core::json::write(out, "id", partner.id);
+  core::json::write(out, "name", partner.name);
+  core::json::write(out, "created_at", core::format_rfc3339(partner.created_at));
+}
+
+void write_key(core::json::Writer& out, const store::ApiKeyRecord& key) {
+  core::json::write(out, "object", "api_key");
+  core::json::write(out, "id", key.id);
+  core::json::write(out, "partner_id", key.partner_id);
+  core::json::write(out, "prefix", key.prefix);
+  core::json::write(out, "livemode", key.livemode);
+  core::json::write(out, "created_at", core::format_rfc3339(key.created_at));
+  if (key.revoked_at) {
+    core::json::write(out, "revoked_at", core::format_rfc3339(*key.revoked_at));
+  } else {
+    core::json::write_null(out, "revoked_at");
+  }
+}
+
+void write_time(core::json::Writer& out, std::string_view name,
+                const std::optional<core::TimePoint>& at) {
+  if (at) {
+    core::json::write(out, name, core::format_rfc3339(*at));
+  } else {
+    core::json::write_null(out, name);
+  }
+}
+
+// GET /admin/health: 200 while the database answers, 503 when it does not; each provider
+// instance as far as its calls tell.
+net::awaitable<Response> health(api::Services& services, RequestContext& context) {
+  auto database = co_await services.store.read<core::Ok>(
+      [](store::Database& db) -> core::Status {
+        db.exec("SELECT count(*) FROM schema_migrations");
+        return core::Ok{};
+      });
+  const bool database_ok = database.ok();
+  Response response = api::data_response(
+      context.request_id, database_ok ? 200 : 503, [&](core::json::Writer& out) {
+        core::json::write(out, "object", "health");
+        core::json::write(out, "status", database_ok ? "ok" : "unavailable");
+        core::json::key(out, "database");
+        out.StartObject();
+        core::json::write(out, "status", database_ok ? "ok" : "unavailable");
+        core::json::write(out, "schema_version", services.store.schema_version());
+        out.EndObject();
+        core::json::key(out, "providers");
+        out.StartArray();
+        for (const auto& [name, instance] : services.providers) {
+          const adapters::HealthSnapshot snapshot = instance->health().snapshot();
+          out.StartObject();
+          core::json::write(out, "name", name);
+          core::json::write(out, "type", instance->config().type);
+          core::json::write(out, "origin", instance->config().endpoint.origin());
+          core::json::write(out, "sandbox", instance->config().sandbox);
+          // "unknown" until a call tells; then the outcome of the latest call decides.
+          std::string_view state = "unknown";
+          if (snapshot.last_success || snapshot.last_failure) {
+            state = (snapshot.last_failure.value_or(core::TimePoint{}) >
+                     snapshot.last_success.value_or(core::TimePoint{}))
+                        ? "failing"
+                        : "ok";
+          }
+          core::json::write(out, "state", state);
+          core::json::write(out, "calls", snapshot.calls);
+          core::json::write(out, "failures", snapshot.failures);
+          core::json::key(out, "error_rate");
+          out.Double(snapshot.calls == 0 ? 0.0
+                                         : static_cast<double>(snapshot.failures) /
+                                               static_cast<double>(snapshot.calls));
+          core::json::key(out, "mean_latency_ms");
+          out.Double(snapshot.mean_latency_ms);
+          write_time(out, "last_success_at", snapshot.last_success);
+          write_time(out, "last_failure_at", snapshot.last_failure);
+          if (snapshot.last_error_code.empty()) {
+            core::json::write_null(out, "last_error");
+          } else {
+            core::json::write(out, "last_error", snapshot.last_error_code);
+          }
+          out.EndObject();
+        }
+        out.EndArray();
+      });
+  co_return response;
+}
+
+net::awaitable<Response> metrics(api::Services& services, RequestContext& context) {
+  Response response(http::status::ok, 11);
+  response.set(http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
+  response.body() = services.metrics.render();
+  (void)context;
+  co_return response;
+}
+
+net::awaitable<Response> create_partner_route(api::Services& services, RequestContext& context) {
+  auto document = api::json_body(context);
+  if (!document) co_return api::error_response(context.request_id, document.error());
+  core::json::ObjectReader body(*document);
+  auto name = body.string("name", {.required = true, .min_length = 1, .max_length = 100});
+  if (auto error = body.finish()) co_return api::error_response(context.request_id, *error);
+  const Actor actor{"admin-api", context.request_id};
+  auto partner = co_await services.store.write<store::PartnerRecord>(
+      [&](store::Database& db) {
+        return create_partner(db, *name, actor, services.clock.now(), services.random);
+      });
+  if (!partner) co_return api::error_response(context.request_id, partner.error());
+  co_return api::data_response(context.request_id, 201,
+                               [&](core::json::Writer& out) { write_partner(out, *partner); });
+}
+
+net::awaitable<Response> list_partners(api::Services& services, RequestContext& context) {
+  auto partners = co_await services.store.read<std::vector<store::PartnerRecord>>(
+      [](store::Database& db) -> core::Result<std::vector<store::PartnerRecord>> {
+        return store::partners::list(db);
+      });
+  if (!partners) co_return api::error_response(context.request_id, partners.error());
+  co_return api::list_response(
+      context.request_id,
+      [&](core::json::Writer& out) {
+        for (const auto& partner : *partners) {
+          out.StartObject();
+          write_partner(out, partner);
+          out.EndObject();
+        }
+      },
+      static_cast<std::int64_t>(partners->size()), false);
+}
+
+net::awaitable<Response> create_key_route(api::Services& services, RequestContext& context) {
+  auto document = api::json_body(context);
+  if (!document) co_return api::error_response(context.request_id, document.error());
+  core::json::ObjectReader body(*document);
+  auto mode = body.string("mode", {.max_length = 4});
+  if (mode && *mode != "live" && *mode != "test") {
+    body.fail(Error::invalid_request("invalid_mode", "'mode' is \"live\" or \"test\".", "mode"));
+  }
+  if (auto error = body.finish()) co_return api::error_response(context.request_id, *error);
+  const bool livemode = mode.value_or("live") == "live";
+  const std::string partner_id(context.param("id"));
+  const Actor actor{"admin-api", context.request_id};
+  auto key = co_await services.store.write<CreatedKey>([&](store::Database& db) {
+    return create_key(db, partner_id, livemode, services.config.keys.brand, actor,
+                      services.clock.now(), services.random);
+  });
+  if (!key) co_return api::error_response(context.request_id, key.error());
+  co_return api::data_response(context.request_id, 201, [&](core::json::Writer& out) {
+    write_key(out, key->record);
+    // The one and only time the full key is shown.
+    core::json::write(out, "secret", key->plaintext);
+  });
+}
+
+net::awaitable<Response> list_keys(api::Services& services, RequestContext& context) {
+  const std::string partner_id(context.param("id"));
+  auto keys = co_await services.store.read<std::vector<store::ApiKeyRecord>>(
+      [&](store::Database& db) -> core::Result<std::vector<store::ApiKeyRecord>> {
+        if (!store::partners::find_by_id(db, partner_id)) {
+          return Error::not_found("Partner not found.", "partner");
+        }
+        return store::api_keys::list_for_partner(db, partner_id);
+      });
+  if (!keys) co_return api::error_response(context.request_id, keys.error());
+  co_return api::list_response(
+      context.request_id,
+      [&](core::json::Writer& out) {
+        for (const auto& key : *keys) {
+          out.StartObject();
+          write_key(out, key);
+          out.EndObject();
+        }
+      },
+      static_cast<std::int64_t>(keys->size()), false);
+}
+
+net::awaitable<Response> revoke_key_route(api::Services& services, RequestContext& context) {
+  const std::string key_id(context.param("id"));
+  const Actor actor{"admin-api", context.request_id};
+  auto key = co_await services.store.write<store::ApiKeyRecord>([&](store::Database& db) {
+    return revoke_key(db, key_id, actor, services.clock.now());
+  });
+  if (!key) co_return api::error_response(context.request_id, key.error());
+  co_return api::data_response(context.request_id, 200,
+                               [&](core::json::Writer& out) { write_key(out, *key); });
+}
+
+}  // namespace
+
+api::Router admin_router(api::Services& services) {
+  api::Router router;
+  auto bind = [&services](auto handler) {
+    return [&services, handler](RequestContext& context) { return handler(services, context); };
+  };
+  router.add({"GET", "/admin/health", api::Access::admin, bind(health)});
+  router.add({"GET", "/admin/metrics", api::Access::admin, bind(metrics)});
+  router.add({"GET", "/admin/partners", api::Access::admin, bind(list_partners)});
+  router.add({"POST", "/admin/partners", api::Access::admin, bind(create_partner_route)});
+  router.add({"GET", "/admin/partners/{id}/keys", api::Access::admin, bind(list_keys)});
+  router.add({"POST", "/admin/partners/{id}/keys", api::Access::admin, bind(create_key_route)});
+  router.add({"DELETE", "/admin/keys/{id}", api::Access::admin, bind(revoke_key_route)});
+  return router;
+}
+
+}  // namespace portico::admin

@@ -1,0 +1,37 @@
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "portico/server/http_server.hpp"
+
+namespace portico::api {
+
+// Who is calling: resolved from the API key on every request (so a revocation is seen at once).
+struct Principal {
+  std::string partner_id;
+  std::string partner_name;
+  std::string key_id;
+  std::string key_prefix;  // "<brand>_live_pk_" + 4 characters: the only part ever logged
+  bool livemode = true;
+};
+
+struct RequestContext {
+  std::string request_id;
+  const server::Request& request;
+  std::string path;                                    // percent-decoded
+  std::map<std::string, std::string, std::less<>> query;  // percent-decoded
+  std::map<std::string, std::string, std::less<>> params;  // from {name} route segments
+  std::optional<Principal> principal;
+  std::string route;  // the matched pattern, for metrics and logs
+
+  const Principal& partner() const { return *principal; }
+  std::string_view param(std::string_view name) const {
+    const auto found = params.find(name);
+    return found == params.end() ? std::string_view() : std::string_view(found->second);
+  }
+};
+
+}  // namespace portico::api

@@ -1,0 +1,30 @@
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include "portico/adapters/instance.hpp"
+#include "portico/config/config.hpp"
+#include "portico/core/clock.hpp"
+#include "portico/core/random.hpp"
+#include "portico/server/logger.hpp"
+#include "portico/server/metrics.hpp"
+#include "portico/store/store.hpp"
+
+namespace portico::api {
+
+using Providers = std::map<std::string, std::unique_ptr<adapters::ProviderInstance>, std::less<>>;
+
+// What handlers may use; built once by the App, nothing global.
+struct Services {
+  const config::Config& config;
+  store::Store& store;
+  const core::Clock& clock;
+  core::Random& random;
+  server::Metrics& metrics;
+  server::Logger& log;
+  Providers& providers;
+};
+
+}  // namespace portico::api

@@ -1,0 +1,158 @@
+#include "portico/gateway/app.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/signal_set.hpp>
+
+#include "portico/admin/routes.hpp"
+#include "portico/api/handlers.hpp"
+#include "portico/store/repositories.hpp"
+
+namespace portico::gateway {
+
+namespace net = boost::asio;
+
+namespace {
+
+server::Limits limits_of(const config::ServerConfig& server) {
+  return {.max_body_bytes = server.max_body_bytes,
+          .max_header_bytes = server.max_header_bytes,
+          .read_timeout = server.read_timeout,
+          .idle_timeout = server.idle_timeout,
+          .write_timeout = server.write_timeout};
+}
+
+std::shared_ptr<net::ssl::context> tls_of(const std::optional<config::TlsFiles>& tls) {
+  return tls ? server::make_server_tls(tls->cert_file, tls->key_file) : nullptr;
+}
+
+std::unique_ptr<server::HttpServer> make_server(net::io_context& io,
+                                                const config::ServerConfig& limits,
+                                                const config::ListenAddress& listen,
+                                                const std::optional<config::TlsFiles>& tls,
+                                                api::Frontend& frontend) {
+  auto server = std::make_unique<server::HttpServer>(
+      io, limits_of(limits), tls_of(tls),
+      [&frontend](server::Request& request, const server::Peer& peer) {
+        return frontend.handle(request, peer);
+      },
+      [&frontend](unsigned status, std::string_view code, std::string_view message, unsigned) {
+        return frontend.reject(status, code, message);
+      });
+  server->listen(listen.host, listen.port);
+  return server;
+}
+
+}  // namespace
+
+App::App(config::Config config, const adapters::Registry& registry, Dependencies dependencies)
+    : config_(std::move(config)), dependencies_(std::move(dependencies)) {
+  if (!dependencies_.clock) dependencies_.clock = std::make_shared<core::SystemClock>();
+  if (!dependencies_.random) dependencies_.random = std::make_shared<core::SecureRandom>();
+  if (!dependencies_.log) dependencies_.log = std::make_shared<server::Logger>();
+
+  store_ = store::Store::open({.path = config_.storage.sqlite_path});
+
+  // Every supplier exchange lands in the audit trail, redacted by the client, written off the
+  // network threads.
+  adapters::Dependencies adapter_dependencies{
+      .executor = io_.get_executor(),
+      .clock = *dependencies_.clock,
+      .random = *dependencies_.random,
+      .on_exchange =
+          [this](const config::ProviderConfig& provider, const http::Exchange& exchange) {
+            store::AuditEntry entry{
+                .at = dependencies_.clock->now(),
+                .request_id = {},
+                .partner_id = {},
+                .actor = "supplier:" + provider.name,
+                .action = "supplier.call",
+                .target = exchange.method + " " + exchange.target,
+                .detail_json = "{}"};
+            rapidjson::StringBuffer buffer;
+            core::json::Writer out(buffer);
+            out.StartObject();
+            core::json::write(out, "status", exchange.status);
+            core::json::write(out, "ms", static_cast<std::int64_t>(exchange.elapsed.count()));
+            core::json::write(out, "error", exchange.error_code);
+            core::json::write(out, "request", exchange.request_text);
+            core::json::write(out, "response", exchange.response_text);
+            out.EndObject();
+            entry.detail_json.assign(buffer.GetString(), buffer.GetSize());
+            net::co_spawn(
+                io_,
+                [this, entry = std::move(entry)]() -> net::awaitable<void> {
+                  auto written = co_await store_->write<core::Ok>(
+                      [&entry](store::Database& db) -> core::Status {
+                        store::audit::append(db, entry);
+                        return core::Ok{};
+                      });
+                  if (!written) dependencies_.log->error("audit write failed");
+                },
+                net::detached);
+          }};
+  providers_ = registry.build(config_, adapter_dependencies);
+
+  services_ = std::make_unique<api::Services>(api::Services{
+      .config = config_,
+      .store = *store_,
+      .clock = *dependencies_.clock,
+      .random = *dependencies_.random,
+      .metrics = metrics_,
+      .log = *dependencies_.log,
+      .providers = providers_});
+  api_frontend_ =
+      std::make_unique<api::Frontend>(*services_, api::public_router(*services_), "api");
+  admin_frontend_ =
+      std::make_unique<api::Frontend>(*services_, admin::admin_router(*services_), "admin");
+  api_server_ = make_server(io_, config_.server, config_.server.listen, config_.server.tls,
+                            *api_frontend_);
+  admin_server_ = make_server(io_, config_.server, config_.admin.listen, config_.admin.tls,
+                              *admin_frontend_);
+}
+
+App::~App() {
+  // The store delivers results to io_'s executors, so it is drained before io_ goes.
+  api_server_.reset();
+  admin_server_.reset();
+  providers_.clear();
+  store_.reset();
+}
+
+void App::run(bool handle_signals) {
+  std::unique_ptr<net::signal_set> signals;
+  if (handle_signals) {
+    signals = std::make_unique<net::signal_set>(io_, SIGINT, SIGTERM);
+    signals->async_wait([this](const boost::system::error_code& ec, int) {
+      if (!ec) request_stop();
+    });
+  }
+  api_server_->start();
+  admin_server_->start();
+  dependencies_.log->info(
+      "portico listening",
+      {{"api", config_.server.listen.host + ":" + std::to_string(api_port())},
+       {"admin", config_.admin.listen.host + ":" + std::to_string(admin_port())},
+       {"threads", std::to_string(config_.server.threads)}});
+
+  std::vector<std::thread> threads;
+  for (int i = 1; i < config_.server.threads; ++i) threads.emplace_back([this] { io_.run(); });
+  io_.run();
+  for (auto& thread : threads) thread.join();
+  if (signals) signals.reset();
+  for (auto& [name, instance] : providers_) instance->client().close_idle();
+  dependencies_.log->info("portico stopped");
+}
+
+void App::request_stop() {
+  if (stopping_.exchange(true)) return;
+  dependencies_.log->info("stopping: finishing requests in flight",
+                          {{"grace_ms", std::to_string(config_.server.shutdown_grace.count())}});
+  auto on_done = [this] {
+    if (--servers_running_ == 0) io_.stop();
+  };
+  api_server_->shutdown(config_.server.shutdown_grace, on_done);
+  admin_server_->shutdown(config_.server.shutdown_grace, on_done);
+}
+
+}  // namespace portico::gateway

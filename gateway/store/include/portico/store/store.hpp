@@ -1,0 +1,205 @@
+#pragma once
+
+#include <boost/asio/associated_executor.hpp>
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <chrono>
+#include <functional>
+#include <future>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "portico/core/clock.hpp"
+#include "portico/core/result.hpp"
+#include "portico/store/database.hpp"
+
+namespace portico::store {
+
+// One numbered schema change. Versions run 1, 2, 3, ... and a released migration never
+// changes: add a new one instead.
+struct Migration {
+  int version = 0;
+  std::string name;
+  std::string sql;
+};
+
+// The binary's migrations, in order.
+const std::vector<Migration>& builtin_migrations();
+
+// Receives the message of every failure the Store answered with "The database failed."
+// (SQLite's message or the exception's what()), to be logged. Called on a store thread.
+using ErrorSink = std::function<void(std::string_view message)>;
+
+struct StoreOptions {
+  std::string path;  // a file; its directory is created when missing
+  int readers = 2;
+  std::vector<Migration> migrations = builtin_migrations();
+  const core::Clock* clock = nullptr;  // stamps schema_migrations.applied_at; system clock if null
+  ErrorSink on_error;
+};
+
+namespace detail {
+
+enum class Access { write, read };
+
+// A unit of work queued for a store thread; runs with that thread's connection and delivers its
+// own result.
+class Job {
+ public:
+  virtual ~Job() = default;
+  virtual void run(Database& db, const ErrorSink& on_error) = 0;
+};
+
+// Runs `body` in a transaction (BEGIN IMMEDIATE for writes, a read snapshot for reads). Commits
+// when it returns true; rolls back when it returns false or throws. True only when committed.
+// Exceptions never escape: they are reported to `on_error`.
+bool run_in_transaction(Database& db, Access access, const std::function<bool()>& body,
+                        const ErrorSink& on_error);
+
+// What a caller sees when SQLite or the work failed: the details go to the ErrorSink only.
+core::Error database_failed();
+
+template <typename T>
+core::Result<T> run_work(Database& db, Access access,
+                         const std::function<core::Result<T>(Database&)>& work,
+                         const ErrorSink& on_error) {
+  std::optional<core::Result<T>> result;
+  const bool committed = run_in_transaction(
+      db, access,
+      [&] {
+        result.emplace(work(db));
+        return result->ok();
+      },
+      on_error);
+  if (!result.has_value() || (result->ok() && !committed)) return database_failed();
+  return std::move(*result);
+}
+
+template <typename T, typename Deliver>
+class WorkJob final : public Job {
+ public:
+  WorkJob(Access access, std::function<core::Result<T>(Database&)> work, Deliver deliver)
+      : access_(access), work_(std::move(work)), deliver_(std::move(deliver)) {}
+  void run(Database& db, const ErrorSink& on_error) override {
+    deliver_(run_work<T>(db, access_, work_, on_error));
+  }
+
+ private:
+  Access access_;
+  std::function<core::Result<T>(Database&)> work_;
+  Deliver deliver_;
+};
+
+}  // namespace detail
+
+// The database: one writer thread (the only connection that writes, so transactions never
+// wait on each other) and a few reader threads, each with its own read-only connection. Work
+// runs on those threads, never on the caller's, so network threads never block on SQLite.
+// Destroy the Store only after every caller has stopped submitting work.
+class Store {
+ public:
+  // Opens (creating the file and its directory), applies pending migrations each in its own
+  // transaction and records them in `schema_migrations(version, name, applied_at)`; refuses
+  // (throws StoreError) a database whose recorded version is newer than the binary knows or
+  // whose recorded migration names differ from the binary's. Start-up only.
+  static std::unique_ptr<Store> open(StoreOptions options);
+  ~Store();  // runs every queued job, then joins the threads
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  // Runs `work` on the writer thread inside BEGIN IMMEDIATE ... COMMIT; an error Result or an
+  // exception rolls back (an exception or a SQLite failure answers database_failed()). The
+  // calling coroutine resumes on its own executor.
+  template <typename T>
+  boost::asio::awaitable<core::Result<T>> write(std::function<core::Result<T>(Database&)> work) {
+    return submit<T>(detail::Access::write, std::move(work));
+  }
+  // Runs `work` on a reader thread, on its read-only connection, inside one read transaction
+  // (every statement sees the same snapshot).
+  template <typename T>
+  boost::asio::awaitable<core::Result<T>> read(std::function<core::Result<T>(Database&)> work) {
+    return submit<T>(detail::Access::read, std::move(work));
+  }
+
+  // Blocking versions for the CLI and start-up: they wait for the store thread, so never call
+  // them on a network thread. Called on a store thread (inside other work) they would wait for
+  // themselves, so they answer database_failed() instead.
+  template <typename T>
+  core::Result<T> write_now(std::function<core::Result<T>(Database&)> work) {
+    return run_now<T>(detail::Access::write, std::move(work));
+  }
+  template <typename T>
+  core::Result<T> read_now(std::function<core::Result<T>(Database&)> work) {
+    return run_now<T>(detail::Access::read, std::move(work));
+  }
+
+  // The newest migration version, applied at open.
+  int schema_version() const { return schema_version_; }
+
+  // A SELECT 1 queued on the writer's thread, for /admin/health: false when it fails or does
+  // not answer within `timeout` (a stuck writer). Blocks the caller for at most `timeout`.
+  bool healthy(std::chrono::milliseconds timeout = std::chrono::seconds(1));
+
+ private:
+  class Worker;
+
+  Store(Database writer, std::vector<Database> readers, int schema_version, ErrorSink on_error);
+
+  // Queues on the writer, or on the reader with the fewest jobs waiting.
+  void enqueue(detail::Access access, std::unique_ptr<detail::Job> job);
+  bool on_store_thread() const;
+  void report(std::string_view message) const;
+
+  template <typename T>
+  boost::asio::awaitable<core::Result<T>> submit(detail::Access access,
+                                                 std::function<core::Result<T>(Database&)> work) {
+    // async_initiate rather than co_spawn: co_spawn would need T default-constructible.
+    return boost::asio::async_initiate<const boost::asio::use_awaitable_t<>&,
+                                       void(core::Result<T>)>(
+        [this, access](auto handler, std::function<core::Result<T>(Database&)> queued) {
+          // The guard keeps the caller's executor alive until the result is delivered.
+          auto guard = boost::asio::make_work_guard(handler);
+          auto deliver = [handler = std::move(handler),
+                          guard = std::move(guard)](core::Result<T> result) mutable {
+            boost::asio::dispatch(guard.get_executor(), [handler = std::move(handler),
+                                                         result = std::move(result)]() mutable {
+              std::move(handler)(std::move(result));
+            });
+          };
+          enqueue(access, std::make_unique<detail::WorkJob<T, decltype(deliver)>>(
+                              access, std::move(queued), std::move(deliver)));
+        },
+        boost::asio::use_awaitable, std::move(work));
+  }
+
+  template <typename T>
+  core::Result<T> run_now(detail::Access access, std::function<core::Result<T>(Database&)> work) {
+    if (on_store_thread()) {
+      report("write_now/read_now called on a store thread; it would wait for itself");
+      return detail::database_failed();
+    }
+    std::promise<core::Result<T>> promise;
+    std::future<core::Result<T>> future = promise.get_future();
+    // The promise moves into the job: it must outlive set_value, which the waiter cannot know.
+    auto deliver = [promise = std::move(promise)](core::Result<T> result) mutable {
+      promise.set_value(std::move(result));
+    };
+    enqueue(access, std::make_unique<detail::WorkJob<T, decltype(deliver)>>(
+                        access, std::move(work), std::move(deliver)));
+    return future.get();
+  }
+
+  ErrorSink on_error_;
+  int schema_version_;
+  std::unique_ptr<Worker> writer_;
+  std::vector<std::unique_ptr<Worker>> readers_;
+};
+
+}  // namespace portico::store

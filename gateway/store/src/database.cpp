@@ -1,0 +1,196 @@
+#include "portico/store/database.hpp"
+
+#include <sqlite3.h>
+
+#include <utility>
+
+namespace portico::store {
+
+namespace {
+
+constexpr int kBusyTimeoutMs = 5000;
+
+[[noreturn]] void fail(sqlite3* db, int rc) {
+  const char* message = db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+  const int code = db != nullptr ? sqlite3_extended_errcode(db) : rc;
+  throw StoreError(message, code);
+}
+
+}  // namespace
+
+std::int64_t unix_millis(core::TimePoint at) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(at.time_since_epoch()).count();
+}
+
+core::TimePoint from_unix_millis(std::int64_t millis) {
+  return core::TimePoint(std::chrono::milliseconds(millis));
+}
+
+// Statement
+
+Statement::Statement(Statement&& other) noexcept
+    : db_(std::exchange(other.db_, nullptr)), statement_(std::exchange(other.statement_, nullptr)) {}
+
+Statement& Statement::operator=(Statement&& other) noexcept {
+  if (this != &other) {
+    sqlite3_finalize(statement_);
+    db_ = std::exchange(other.db_, nullptr);
+    statement_ = std::exchange(other.statement_, nullptr);
+  }
+  return *this;
+}
+
+Statement::~Statement() { sqlite3_finalize(statement_); }
+
+void Statement::check(int rc) const {
+  if (rc != SQLITE_OK) fail(db_, rc);
+}
+
+Statement& Statement::bind(int index, std::int64_t value) {
+  check(sqlite3_bind_int64(statement_, index, value));
+  return *this;
+}
+
+Statement& Statement::bind(int index, std::string_view text) {
+  // SQLITE_TRANSIENT: SQLite copies, so the caller's buffer may go away before step().
+  check(sqlite3_bind_text64(statement_, index, text.data(), text.size(), SQLITE_TRANSIENT,
+                            SQLITE_UTF8));
+  return *this;
+}
+
+Statement& Statement::bind(int index, Blob blob) {
+  // A zero-length blob with a null pointer would bind NULL; zeroblob keeps it a blob.
+  if (blob.bytes.empty()) {
+    check(sqlite3_bind_zeroblob(statement_, index, 0));
+  } else {
+    check(sqlite3_bind_blob64(statement_, index, blob.bytes.data(), blob.bytes.size(),
+                              SQLITE_TRANSIENT));
+  }
+  return *this;
+}
+
+Statement& Statement::bind(int index, std::nullopt_t) {
+  check(sqlite3_bind_null(statement_, index));
+  return *this;
+}
+
+bool Statement::step() {
+  const int rc = sqlite3_step(statement_);
+  if (rc == SQLITE_ROW) return true;
+  if (rc == SQLITE_DONE) return false;
+  fail(db_, rc);
+}
+
+void Statement::reset() {
+  sqlite3_reset(statement_);  // repeats the last step's error, already reported by step()
+  sqlite3_clear_bindings(statement_);
+}
+
+std::int64_t Statement::column_int64(int column) const {
+  return sqlite3_column_int64(statement_, column);
+}
+
+std::string Statement::column_text(int column) const {
+  const auto* text = sqlite3_column_text(statement_, column);
+  const int size = sqlite3_column_bytes(statement_, column);
+  if (text == nullptr) return {};
+  return std::string(reinterpret_cast<const char*>(text), static_cast<std::size_t>(size));
+}
+
+std::string Statement::column_blob(int column) const {
+  const void* bytes = sqlite3_column_blob(statement_, column);
+  const int size = sqlite3_column_bytes(statement_, column);
+  if (bytes == nullptr) return {};
+  return std::string(static_cast<const char*>(bytes), static_cast<std::size_t>(size));
+}
+
+bool Statement::column_is_null(int column) const {
+  return sqlite3_column_type(statement_, column) == SQLITE_NULL;
+}
+
+std::optional<std::int64_t> Statement::column_optional_int64(int column) const {
+  if (column_is_null(column)) return std::nullopt;
+  return column_int64(column);
+}
+
+std::optional<std::string> Statement::column_optional_text(int column) const {
+  if (column_is_null(column)) return std::nullopt;
+  return column_text(column);
+}
+
+// Database
+
+Database Database::open(const std::string& path, bool read_only) {
+  sqlite3* db = nullptr;
+  const int flags =
+      read_only ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+  const int rc = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
+  if (rc != SQLITE_OK) {
+    const std::string message = db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+    sqlite3_close(db);
+    throw StoreError("cannot open the database " + path + ": " + message, rc);
+  }
+  Database database(db, read_only);
+  sqlite3_extended_result_codes(db, 1);
+  sqlite3_busy_timeout(db, kBusyTimeoutMs);
+  if (!read_only) {
+    // WAL is a property of the file: set once by a writer, readers inherit it.
+    Statement mode = database.prepare("PRAGMA journal_mode=WAL");
+    if (!mode.step() || mode.column_text(0) != "wal") {
+      throw StoreError("cannot switch the database " + path + " to WAL mode");
+    }
+  }
+  database.exec("PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON");
+  return database;
+}
+
+Database::Database(Database&& other) noexcept
+    : db_(std::exchange(other.db_, nullptr)), read_only_(other.read_only_) {}
+
+Database& Database::operator=(Database&& other) noexcept {
+  if (this != &other) {
+    sqlite3_close_v2(db_);
+    db_ = std::exchange(other.db_, nullptr);
+    read_only_ = other.read_only_;
+  }
+  return *this;
+}
+
+Database::~Database() {
+  // close_v2: statements still alive keep the connection until they are finalized.
+  sqlite3_close_v2(db_);
+}
+
+void Database::exec(std::string_view sql) {
+  const std::string text(sql);
+  char* message = nullptr;
+  const int rc = sqlite3_exec(db_, text.c_str(), nullptr, nullptr, &message);
+  if (rc != SQLITE_OK) {
+    const std::string copy = message != nullptr ? message : sqlite3_errstr(rc);
+    sqlite3_free(message);
+    throw StoreError(copy, sqlite3_extended_errcode(db_));
+  }
+}
+
+Statement Database::prepare(std::string_view sql) {
+  sqlite3_stmt* statement = nullptr;
+  const char* tail = nullptr;
+  const int rc =
+      sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &statement, &tail);
+  if (rc != SQLITE_OK) fail(db_, rc);
+  Statement prepared(db_, statement);
+  // One statement only: a second one would be silently ignored.
+  const std::string_view rest = sql.substr(static_cast<std::size_t>(tail - sql.data()));
+  if (statement == nullptr || rest.find_first_not_of(" \t\r\n;") != std::string_view::npos) {
+    throw StoreError("prepare() takes exactly one SQL statement");
+  }
+  return prepared;
+}
+
+std::int64_t Database::changes() const { return sqlite3_changes64(db_); }
+
+std::int64_t Database::last_insert_rowid() const { return sqlite3_last_insert_rowid(db_); }
+
+bool Database::in_transaction() const { return sqlite3_get_autocommit(db_) == 0; }
+
+}  // namespace portico::store

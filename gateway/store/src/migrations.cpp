@@ -1,0 +1,108 @@
+#include "portico/store/store.hpp"
+
+namespace portico::store {
+
+namespace {
+
+// Times are unix milliseconds. Foreign keys are enforced (PRAGMA foreign_keys=ON on every
+// connection). `seq` columns give a stable newest-first order for pagination.
+constexpr std::string_view kInitial = R"sql(
+CREATE TABLE partners(
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  created_at INTEGER NOT NULL
+);
+
+CREATE TABLE api_keys(
+  id TEXT PRIMARY KEY,
+  partner_id TEXT NOT NULL REFERENCES partners(id),
+  prefix TEXT NOT NULL,
+  hash BLOB NOT NULL UNIQUE,
+  livemode INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  revoked_at INTEGER
+);
+CREATE INDEX api_keys_partner ON api_keys(partner_id);
+
+CREATE TABLE customers(
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  id TEXT NOT NULL UNIQUE,
+  partner_id TEXT NOT NULL REFERENCES partners(id),
+  livemode INTEGER NOT NULL,
+  name TEXT NOT NULL,
+  email TEXT NOT NULL,
+  country TEXT,
+  external_id TEXT,
+  created_at INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX customers_external_id ON customers(partner_id, livemode, external_id)
+  WHERE external_id IS NOT NULL;
+CREATE INDEX customers_partner_seq ON customers(partner_id, livemode, seq);
+
+CREATE TABLE objects(
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  id TEXT NOT NULL UNIQUE,
+  kind TEXT NOT NULL,
+  partner_id TEXT NOT NULL REFERENCES partners(id),
+  livemode INTEGER NOT NULL,
+  customer_id TEXT REFERENCES customers(id),
+  provider_instance TEXT NOT NULL,
+  supplier_ref TEXT,
+  state TEXT NOT NULL,
+  data TEXT NOT NULL DEFAULT '{}',
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE INDEX objects_partner_kind_seq ON objects(partner_id, livemode, kind, seq);
+CREATE UNIQUE INDEX objects_supplier_ref ON objects(provider_instance, kind, supplier_ref)
+  WHERE supplier_ref IS NOT NULL;
+CREATE INDEX objects_customer ON objects(customer_id);
+
+CREATE TABLE idempotency_keys(
+  partner_id TEXT NOT NULL,
+  livemode INTEGER NOT NULL,
+  key TEXT NOT NULL,
+  fingerprint TEXT NOT NULL,
+  state TEXT NOT NULL,
+  response_status INTEGER,
+  response_body TEXT,
+  created_at INTEGER NOT NULL,
+  PRIMARY KEY (partner_id, livemode, key)
+);
+
+CREATE TABLE events(
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  id TEXT NOT NULL UNIQUE,
+  partner_id TEXT NOT NULL,
+  livemode INTEGER NOT NULL,
+  type TEXT NOT NULL,
+  object_id TEXT,
+  data TEXT NOT NULL,
+  request_id TEXT,
+  created_at INTEGER NOT NULL
+);
+CREATE INDEX events_partner_seq ON events(partner_id, livemode, seq);
+
+CREATE TABLE audit_log(
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  at INTEGER NOT NULL,
+  request_id TEXT,
+  partner_id TEXT,
+  actor TEXT NOT NULL,
+  action TEXT NOT NULL,
+  target TEXT,
+  detail TEXT NOT NULL DEFAULT '{}'
+);
+CREATE INDEX audit_log_request ON audit_log(request_id);
+)sql";
+
+}  // namespace
+
+const std::vector<Migration>& builtin_migrations() {
+  static const std::vector<Migration> migrations = {
+      {1, "initial", std::string(kInitial)},
+  };
+  return migrations;
+}
+
+}  // namespace portico::store

@@ -1,0 +1,264 @@
+#include "portico/store/store.hpp"
+
+#include <atomic>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <filesystem>
+#include <map>
+#include <system_error>
+#include <thread>
+
+namespace portico::store {
+
+namespace detail {
+
+core::Error database_failed() { return core::Error::internal("The database failed."); }
+
+namespace {
+void report_to(const ErrorSink& on_error, std::string_view message) {
+  if (on_error) on_error(message);
+}
+
+void roll_back_if_open(Database& db, const ErrorSink& on_error) {
+  // Some failures (I/O, out of memory) already rolled the transaction back inside SQLite.
+  try {
+    if (db.in_transaction()) db.exec("ROLLBACK");
+  } catch (const std::exception& error) {
+    report_to(on_error, error.what());
+  }
+}
+}  // namespace
+
+bool run_in_transaction(Database& db, Access access, const std::function<bool()>& body,
+                        const ErrorSink& on_error) {
+  try {
+    roll_back_if_open(db, on_error);  // left open by earlier work that misbehaved
+    // IMMEDIATE takes the write lock now, so a write never fails half-way with SQLITE_BUSY.
+    db.exec(access == Access::write ? "BEGIN IMMEDIATE" : "BEGIN");
+    if (body()) {
+      db.exec("COMMIT");
+      return true;
+    }
+  } catch (const std::exception& error) {
+    report_to(on_error, error.what());
+  } catch (...) {
+    report_to(on_error, "unknown exception in store work");
+  }
+  roll_back_if_open(db, on_error);
+  return false;
+}
+
+}  // namespace detail
+
+// One thread with its own io_context and connection. Jobs run in order, one at a time.
+class Store::Worker {
+ public:
+  Worker(Database db, const ErrorSink& on_error)
+      : db_(std::move(db)), on_error_(on_error), thread_([this] { io_.run(); }) {}
+  Worker(const Worker&) = delete;
+  Worker& operator=(const Worker&) = delete;
+  ~Worker() {
+    guard_.reset();  // run() returns once the queue is empty
+    thread_.join();
+  }
+
+  void post(std::unique_ptr<detail::Job> job) {
+    pending_.fetch_add(1, std::memory_order_relaxed);
+    boost::asio::post(io_, [this, job = std::move(job)] {
+      try {
+        job->run(db_, on_error_);
+      } catch (const std::exception& error) {
+        // Only delivery can throw here (the work's own failures are values by now).
+        detail::report_to(on_error_, error.what());
+      }
+      pending_.fetch_sub(1, std::memory_order_relaxed);
+    });
+  }
+
+  std::size_t pending() const { return pending_.load(std::memory_order_relaxed); }
+  bool running_in_this_thread() const { return guard_.get_executor().running_in_this_thread(); }
+
+ private:
+  boost::asio::io_context io_{1};
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> guard_{
+      io_.get_executor()};
+  Database db_;
+  const ErrorSink& on_error_;
+  std::atomic<std::size_t> pending_{0};
+  std::thread thread_;  // last: starts once everything above exists
+};
+
+namespace {
+
+// The binary's own list must be 1, 2, 3, ... with names.
+void check_migration_list(const std::vector<Migration>& migrations) {
+  int expected = 1;
+  for (const Migration& migration : migrations) {
+    if (migration.version != expected) {
+      throw StoreError("migration versions must run 1, 2, 3, ...; found " +
+                       std::to_string(migration.version) + " where " + std::to_string(expected) +
+                       " belongs");
+    }
+    if (migration.name.empty()) {
+      throw StoreError("migration " + std::to_string(migration.version) + " has no name");
+    }
+    ++expected;
+  }
+}
+
+// Refuses a database that a newer binary migrated, or whose history differs from ours.
+void check_recorded(Database& db, const std::vector<Migration>& migrations) {
+  std::map<std::int64_t, const Migration*> known;
+  for (const Migration& migration : migrations) known[migration.version] = &migration;
+  const std::int64_t newest = migrations.empty() ? 0 : migrations.back().version;
+
+  Statement recorded = db.prepare("SELECT version, name FROM schema_migrations ORDER BY version");
+  while (recorded.step()) {
+    const std::int64_t version = recorded.column_int64(0);
+    const std::string name = recorded.column_text(1);
+    if (version > newest) {
+      throw StoreError("the database is at schema version " + std::to_string(version) +
+                       " but this binary knows only up to " + std::to_string(newest) +
+                       "; run a newer binary");
+    }
+    const auto found = known.find(version);
+    if (found == known.end() || found->second->name != name) {
+      throw StoreError("the database records migration " + std::to_string(version) + " as '" +
+                       name + "' but this binary has '" +
+                       (found == known.end() ? std::string() : found->second->name) +
+                       "'; it was migrated by a different build");
+    }
+  }
+}
+
+int migrate(Database& db, const std::vector<Migration>& migrations, const core::Clock& clock) {
+  db.exec(
+      "CREATE TABLE IF NOT EXISTS schema_migrations("
+      "version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)");
+  check_recorded(db, migrations);
+  for (const Migration& migration : migrations) {
+    try {
+      db.exec("BEGIN IMMEDIATE");
+      // Checked inside the transaction: another process may have applied it meanwhile.
+      bool applied = false;
+      {
+        Statement find = db.prepare("SELECT 1 FROM schema_migrations WHERE version = ?");
+        find.bind(1, std::int64_t{migration.version});
+        applied = find.step();
+      }
+      if (!applied) {
+        db.exec(migration.sql);
+        Statement record =
+            db.prepare("INSERT INTO schema_migrations(version, name, applied_at) VALUES(?, ?, ?)");
+        record.bind(1, std::int64_t{migration.version})
+            .bind(2, migration.name)
+            .bind(3, unix_millis(clock.now()));
+        record.step();
+      }
+      db.exec("COMMIT");
+    } catch (const StoreError& error) {
+      if (db.in_transaction()) db.exec("ROLLBACK");
+      throw StoreError("migration " + std::to_string(migration.version) + " (" + migration.name +
+                           ") failed: " + error.what(),
+                       error.code());
+    }
+  }
+  return migrations.empty() ? 0 : migrations.back().version;
+}
+
+}  // namespace
+
+std::unique_ptr<Store> Store::open(StoreOptions options) {
+  check_migration_list(options.migrations);
+  if (options.readers < 1) throw StoreError("a store needs at least one reader");
+  if (options.path.empty() || options.path == ":memory:" || options.path.starts_with("file:")) {
+    throw StoreError("the store needs a database file path");
+  }
+  const std::filesystem::path file(options.path);
+  if (file.has_parent_path()) {
+    std::error_code error;
+    std::filesystem::create_directories(file.parent_path(), error);
+    if (error) {
+      throw StoreError("cannot create the directory " + file.parent_path().string() + ": " +
+                       error.message());
+    }
+  }
+
+  const core::SystemClock system_clock;
+  const core::Clock& clock = options.clock != nullptr ? *options.clock : system_clock;
+  Database writer = Database::open(options.path, false);
+  const int version = migrate(writer, options.migrations, clock);
+  std::vector<Database> readers;
+  for (int i = 0; i < options.readers; ++i) readers.push_back(Database::open(options.path, true));
+  return std::unique_ptr<Store>(
+      new Store(std::move(writer), std::move(readers), version, std::move(options.on_error)));
+}
+
+Store::Store(Database writer, std::vector<Database> readers, int schema_version,
+             ErrorSink on_error)
+    : on_error_(std::move(on_error)),
+      schema_version_(schema_version),
+      writer_(std::make_unique<Worker>(std::move(writer), on_error_)) {
+  for (Database& reader : readers) {
+    readers_.push_back(std::make_unique<Worker>(std::move(reader), on_error_));
+  }
+}
+
+Store::~Store() {
+  // Readers first: nothing they run depends on the writer.
+  readers_.clear();
+  writer_.reset();
+}
+
+void Store::enqueue(detail::Access access, std::unique_ptr<detail::Job> job) {
+  if (access == detail::Access::write) {
+    writer_->post(std::move(job));
+    return;
+  }
+  Worker* least_busy = readers_.front().get();
+  for (const auto& reader : readers_) {
+    if (reader->pending() < least_busy->pending()) least_busy = reader.get();
+  }
+  least_busy->post(std::move(job));
+}
+
+bool Store::on_store_thread() const {
+  if (writer_->running_in_this_thread()) return true;
+  for (const auto& reader : readers_) {
+    if (reader->running_in_this_thread()) return true;
+  }
+  return false;
+}
+
+void Store::report(std::string_view message) const { detail::report_to(on_error_, message); }
+
+namespace {
+class HealthJob final : public detail::Job {
+ public:
+  explicit HealthJob(std::shared_ptr<std::promise<bool>> answer) : answer_(std::move(answer)) {}
+  void run(Database& db, const ErrorSink& on_error) override {
+    bool ok = false;
+    try {
+      Statement probe = db.prepare("SELECT 1");
+      ok = probe.step() && probe.column_int64(0) == 1;
+    } catch (const std::exception& error) {
+      detail::report_to(on_error, error.what());
+    }
+    answer_->set_value(ok);
+  }
+
+ private:
+  std::shared_ptr<std::promise<bool>> answer_;  // shared: the caller may stop waiting first
+};
+}  // namespace
+
+bool Store::healthy(std::chrono::milliseconds timeout) {
+  if (on_store_thread()) return false;
+  auto answer = std::make_shared<std::promise<bool>>();
+  std::future<bool> future = answer->get_future();
+  writer_->post(std::make_unique<HealthJob>(answer));
+  if (future.wait_for(timeout) != std::future_status::ready) return false;
+  return future.get();
+}
+
+}  // namespace portico::store

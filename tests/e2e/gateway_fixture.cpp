@@ -1,0 +1,73 @@
+#include "e2e/gateway_fixture.hpp"
+
+#include <gtest/gtest.h>
+
+namespace portico::testing {
+
+RunningGateway::RunningGateway(const std::string& server_yaml, const std::string& extra_yaml,
+                               const std::string& database_dir)
+    : database_dir_(database_dir.empty() ? dir_.path().string() : database_dir) {
+  const std::string yaml = "server:\n  listen: 127.0.0.1:0\n  threads: 2\n" +
+                           (server_yaml.empty() ? std::string() : "  " + server_yaml + "\n") +
+                           "admin:\n  listen: 127.0.0.1:0\n  token: ${PORTICO_ADMIN_TOKEN}\n"
+                           "storage:\n  sqlite: " +
+                           database_dir_ + "/portico.db\n" + extra_yaml;
+  const config::Environment environment = [](std::string_view name) -> std::optional<std::string> {
+    if (name == "PORTICO_ADMIN_TOKEN") return kAdminToken;
+    return std::nullopt;
+  };
+  config::Config config =
+      config::parse_config(yaml, "test.yaml", dir_.path().string(), registry_.schemas(), environment);
+  auto log = std::make_shared<server::Logger>([this](std::string_view line) {
+    std::lock_guard lock(log_mutex_);
+    log_lines_.emplace_back(line);
+  });
+  app_ = std::make_unique<App>(std::move(config), registry_,
+                               App::Dependencies{.clock = nullptr, .random = nullptr, .log = log});
+  thread_ = std::thread([this] { app_->run(false); });
+}
+
+RunningGateway::~RunningGateway() { stop(); }
+
+void RunningGateway::stop() {
+  if (!thread_.joinable()) return;
+  app_->request_stop();
+  thread_.join();
+}
+
+std::string RunningGateway::database_path() const { return database_dir_ + "/portico.db"; }
+
+std::string RunningGateway::create_partner(const std::string& name) {
+  const HttpReply reply = admin("POST", "/admin/partners", "{\"name\":\"" + name + "\"}");
+  EXPECT_EQ(reply.status, 201) << reply.body;
+  return reply.json()["data"]["id"].GetString();
+}
+
+RunningGateway::Key RunningGateway::create_key(const std::string& partner_id, bool live) {
+  const HttpReply reply =
+      admin("POST", "/admin/partners/" + partner_id + "/keys",
+            std::string("{\"mode\":\"") + (live ? "live" : "test") + "\"}");
+  EXPECT_EQ(reply.status, 201) << reply.body;
+  const auto json = reply.json();
+  return {json["data"]["id"].GetString(), json["data"]["secret"].GetString()};
+}
+
+HttpReply RunningGateway::api(const std::string& method, const std::string& target,
+                              const std::string& key, const std::string& body,
+                              std::vector<std::pair<std::string, std::string>> headers) {
+  if (!key.empty()) headers.emplace_back("Authorization", "Bearer " + key);
+  return http_request(api_port(), method, target, headers, body);
+}
+
+HttpReply RunningGateway::admin(const std::string& method, const std::string& target,
+                                const std::string& body) {
+  return http_request(admin_port(), method, target, {{"Authorization", "Bearer " + kAdminToken}},
+                      body);
+}
+
+std::vector<std::string> RunningGateway::log_lines() const {
+  std::lock_guard lock(log_mutex_);
+  return log_lines_;
+}
+
+}  // namespace portico::testing

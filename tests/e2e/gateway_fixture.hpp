@@ -1,0 +1,63 @@
+#pragma once
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "portico/adapters/registry.hpp"
+#include "portico/gateway/app.hpp"
+#include "support/http.hpp"
+#include "support/temp_dir.hpp"
+
+namespace portico::testing {
+
+inline const std::string kAdminToken = "admin-token-for-tests-0123456789";
+
+// The real gateway, in process: config parsed from YAML, a SQLite file in a temp dir, both
+// listeners on 127.0.0.1 port 0, served on its own threads until the fixture goes away.
+class RunningGateway {
+ public:
+  // `server_yaml` is the body of the `server:` block after `listen`, e.g. "read_timeout_ms: 300".
+  // `extra_yaml` is appended at top level (providers, routing).
+  explicit RunningGateway(const std::string& server_yaml = "", const std::string& extra_yaml = "",
+                          const std::string& database_dir = "");
+  ~RunningGateway();
+
+  std::uint16_t api_port() const { return app_->api_port(); }
+  std::uint16_t admin_port() const { return app_->admin_port(); }
+  App& app() { return *app_; }
+  const TempDir& dir() const { return dir_; }
+  std::string database_path() const;
+
+  // Partners and keys through the admin API, over HTTP.
+  std::string create_partner(const std::string& name);
+  struct Key {
+    std::string id;
+    std::string secret;
+  };
+  Key create_key(const std::string& partner_id, bool live = true);
+
+  HttpReply api(const std::string& method, const std::string& target, const std::string& key,
+                const std::string& body = {},
+                std::vector<std::pair<std::string, std::string>> headers = {});
+  HttpReply admin(const std::string& method, const std::string& target,
+                  const std::string& body = {});
+
+  std::vector<std::string> log_lines() const;
+  void stop();  // graceful stop and join; the destructor does it too
+
+ private:
+  using App = gateway::App;
+  TempDir dir_;
+  std::string database_dir_;
+  adapters::Registry registry_ = adapters::builtin_registry();
+  mutable std::mutex log_mutex_;
+  std::vector<std::string> log_lines_;
+  std::unique_ptr<App> app_;
+  std::thread thread_;
+};
+
+}  // namespace portico::testing

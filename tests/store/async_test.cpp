@@ -1,0 +1,212 @@
+// write()/read() from coroutines: they run on the store's threads and resume on the caller's.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <atomic>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/use_future.hpp>
+#include <future>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "portico/store/repositories.hpp"
+#include "portico/store/store.hpp"
+#include "store/temp_dir.hpp"
+
+namespace portico::store {
+namespace {
+
+namespace asio = boost::asio;
+using testing::TempDir;
+
+const core::TimePoint kStart = core::from_unix_seconds(1'700'000'000);
+
+// An io_context run by several threads, like the server's.
+class ThreadPool {
+ public:
+  explicit ThreadPool(int threads) {
+    for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { io_.run(); });
+  }
+  ~ThreadPool() {
+    guard_.reset();
+    for (auto& thread : threads_) thread.join();
+  }
+  asio::io_context& io() { return io_; }
+  bool is_pool_thread(std::thread::id id) const {
+    return std::any_of(threads_.begin(), threads_.end(),
+                       [id](const std::thread& thread) { return thread.get_id() == id; });
+  }
+
+ private:
+  asio::io_context io_;
+  asio::executor_work_guard<asio::io_context::executor_type> guard_{io_.get_executor()};
+  std::vector<std::thread> threads_;
+};
+
+// No default constructor: the store must not need one (co_spawn would).
+struct Named {
+  explicit Named(std::string value) : name(std::move(value)) {}
+  std::string name;
+};
+
+std::unique_ptr<Store> open_store(const TempDir& dir) {
+  StoreOptions options;
+  options.path = dir.file("async.db");
+  return Store::open(std::move(options));
+}
+
+std::int64_t count_partners(Store& store) {
+  auto result = store.read_now<std::int64_t>([](Database& db) -> core::Result<std::int64_t> {
+    Statement query = db.prepare("SELECT COUNT(*) FROM partners");
+    query.step();
+    return query.column_int64(0);
+  });
+  return result.ok() ? result.value() : -1;
+}
+
+TEST(StoreAsyncTest, WorkRunsOffTheCallersThreadsAndResumesOnItsStrand) {
+  TempDir dir;
+  auto store = open_store(dir);
+  ThreadPool pool(3);
+  auto strand = asio::make_strand(pool.io());
+
+  struct Observed {
+    bool write_ran_on_strand = true;
+    bool write_ran_on_pool = true;
+    bool read_ran_on_pool = true;
+    bool resumed_on_strand_after_write = false;
+    bool resumed_on_strand_after_read = false;
+    std::string read_name;
+  } seen;
+
+  auto coroutine = [&]() -> asio::awaitable<void> {
+    auto written = co_await store->write<Named>([&](Database& db) -> core::Result<Named> {
+      seen.write_ran_on_strand = strand.running_in_this_thread();
+      seen.write_ran_on_pool = pool.is_pool_thread(std::this_thread::get_id());
+      partners::insert(db, {"ptn_1", "Acme", kStart});
+      return Named("Acme");
+    });
+    seen.resumed_on_strand_after_write = strand.running_in_this_thread();
+    EXPECT_TRUE(written.ok());
+
+    auto found = co_await store->read<Named>([&](Database& db) -> core::Result<Named> {
+      seen.read_ran_on_pool = pool.is_pool_thread(std::this_thread::get_id());
+      auto partner = partners::find_by_id(db, "ptn_1");
+      if (!partner) return core::Error::not_found("No such partner.");
+      return Named(partner->name);
+    });
+    seen.resumed_on_strand_after_read = strand.running_in_this_thread();
+    if (found.ok()) seen.read_name = found.value().name;
+  };
+  asio::co_spawn(strand, coroutine(), asio::use_future).get();
+
+  EXPECT_FALSE(seen.write_ran_on_strand);
+  EXPECT_FALSE(seen.write_ran_on_pool);
+  EXPECT_FALSE(seen.read_ran_on_pool);
+  EXPECT_TRUE(seen.resumed_on_strand_after_write);
+  EXPECT_TRUE(seen.resumed_on_strand_after_read);
+  EXPECT_EQ(seen.read_name, "Acme");
+}
+
+TEST(StoreAsyncTest, ErrorsComeBackAsValuesToTheCoroutine) {
+  TempDir dir;
+  auto store = open_store(dir);
+  ThreadPool pool(2);
+  std::string thrown_message;
+  std::string error_code;
+  auto coroutine = [&]() -> asio::awaitable<void> {
+    auto thrown = co_await store->write<int>([](Database& db) -> core::Result<int> {
+      partners::insert(db, {"ptn_1", "Acme", kStart});
+      throw std::runtime_error("boom");
+    });
+    if (!thrown.ok()) thrown_message = thrown.error().message;
+    auto refused = co_await store->read<int>(
+        [](Database&) -> core::Result<int> { return core::Error::not_found("Nope."); });
+    if (!refused.ok()) error_code = refused.error().code;
+  };
+  asio::co_spawn(pool.io(), coroutine(), asio::use_future).get();
+  EXPECT_EQ(thrown_message, "The database failed.");
+  EXPECT_EQ(error_code, "not_found");
+  EXPECT_EQ(count_partners(*store), 0);
+}
+
+TEST(StoreAsyncTest, ConcurrentWritesFromManyCoroutinesAllLand) {
+  TempDir dir;
+  auto store = open_store(dir);
+  ThreadPool pool(4);
+  constexpr int kCoroutines = 120;
+  std::atomic<int> succeeded{0};
+  std::atomic<int> reads_ok{0};
+  std::vector<std::future<void>> done;
+  for (int i = 0; i < kCoroutines; ++i) {
+    auto coroutine = [&, i]() -> asio::awaitable<void> {
+      const std::string id = "ptn_" + std::to_string(i);
+      auto written = co_await store->write<bool>([id](Database& db) -> core::Result<bool> {
+        return partners::insert(db, {id, "name-" + id, kStart});
+      });
+      if (written.ok() && written.value()) ++succeeded;
+      auto found = co_await store->read<bool>([id](Database& db) -> core::Result<bool> {
+        return partners::find_by_id(db, id).has_value();
+      });
+      if (found.ok() && found.value()) ++reads_ok;  // a read after its write sees it
+    };
+    done.push_back(asio::co_spawn(pool.io(), coroutine(), asio::use_future));
+  }
+  for (auto& future : done) future.get();
+  EXPECT_EQ(succeeded.load(), kCoroutines);
+  EXPECT_EQ(reads_ok.load(), kCoroutines);
+  EXPECT_EQ(count_partners(*store), kCoroutines);
+}
+
+TEST(StoreAsyncTest, DestroyingTheStoreRunsEveryQueuedWrite) {
+  TempDir dir;
+  auto store = open_store(dir);
+  // Hold the writer so the coroutines' writes queue up behind it.
+  std::promise<void> started;
+  std::promise<void> release;
+  std::thread blocker([&, released = release.get_future()]() mutable {
+    auto result = store->write_now<core::Ok>([&](Database&) -> core::Result<core::Ok> {
+      started.set_value();
+      released.wait();
+      return core::Ok{};
+    });
+    EXPECT_TRUE(result.ok());
+  });
+  started.get_future().wait();
+
+  asio::io_context io;
+  constexpr int kWrites = 20;
+  int delivered = 0;
+  for (int i = 0; i < kWrites; ++i) {
+    asio::co_spawn(
+        io,
+        [&, i]() -> asio::awaitable<void> {
+          const std::string id = "ptn_" + std::to_string(i);
+          auto written = co_await store->write<bool>([id](Database& db) -> core::Result<bool> {
+            return partners::insert(db, {id, id, kStart});
+          });
+          if (written.ok()) ++delivered;
+        },
+        asio::detached);
+  }
+  io.poll();  // every coroutine runs up to its co_await: all writes are queued
+  EXPECT_EQ(delivered, 0);
+
+  release.set_value();
+  blocker.join();
+  store.reset();  // must drain the queue, not drop it
+  io.run();       // the results were delivered to our executor
+  EXPECT_EQ(delivered, kWrites);
+
+  auto reopened = open_store(dir);
+  EXPECT_EQ(count_partners(*reopened), kWrites);
+}
+
+}  // namespace
+}  // namespace portico::store

@@ -1,0 +1,40 @@
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+namespace portico::testing {
+
+struct ProcessResult {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+// Runs a program to completion and captures its output.
+ProcessResult run_process(const std::vector<std::string>& argv);
+
+// A program running in the background, its stderr readable line by line; killed (SIGKILL) if
+// still running when this object goes.
+class BackgroundProcess {
+ public:
+  explicit BackgroundProcess(const std::vector<std::string>& argv);
+  ~BackgroundProcess();
+  // Reads stderr until a line contains `needle`; returns that line, or "" on timeout/exit.
+  std::string wait_for_line(const std::string& needle, std::chrono::milliseconds timeout);
+  void signal(int number);
+  // Waits for the exit; returns the exit code (128+signal when killed), or -1 on timeout.
+  int wait(std::chrono::milliseconds timeout);
+  const std::string& stderr_text() const { return err_; }
+
+ private:
+  pid_t pid_ = -1;
+  int err_fd_ = -1;
+  std::string err_;
+  std::size_t scanned_ = 0;
+};
+
+}  // namespace portico::testing
