@@ -22,7 +22,6 @@ add_library(portico_asio STATIC ${PROJECT_SOURCE_DIR}/cmake/asio_impl.cpp)
 target_compile_definitions(portico_asio PUBLIC
   BOOST_ASIO_SEPARATE_COMPILATION
   BOOST_BEAST_SEPARATE_COMPILATION
-  BOOST_ASIO_NO_DEPRECATED
-  BOOST_BEAST_USE_STD_STRING_VIEW)
+  BOOST_ASIO_NO_DEPRECATED)
 target_link_libraries(portico_asio PUBLIC Boost::headers OpenSSL::SSL OpenSSL::Crypto Threads::Threads)
 target_compile_features(portico_asio PUBLIC cxx_std_20)

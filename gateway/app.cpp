@@ -51,7 +51,10 @@ App::App(config::Config config, const adapters::Registry& registry, Dependencies
   if (!dependencies_.random) dependencies_.random = std::make_shared<core::SecureRandom>();
   if (!dependencies_.log) dependencies_.log = std::make_shared<server::Logger>();
 
-  store_ = store::Store::open({.path = config_.storage.sqlite_path});
+  store_ = store::Store::open({.path = config_.storage.sqlite_path,
+                               .on_error = [log = dependencies_.log](std::string_view message) {
+                                 log->error("database failure", {{"detail", message}});
+                               }});
 
   // Every supplier exchange lands in the audit trail, redacted by the client, written off the
   // network threads.
@@ -59,56 +62,54 @@ App::App(config::Config config, const adapters::Registry& registry, Dependencies
       .executor = io_.get_executor(),
       .clock = *dependencies_.clock,
       .random = *dependencies_.random,
-      .on_exchange =
-          [this](const config::ProviderConfig& provider, const http::Exchange& exchange) {
-            store::AuditEntry entry{
-                .at = dependencies_.clock->now(),
-                .request_id = {},
-                .partner_id = {},
-                .actor = "supplier:" + provider.name,
-                .action = "supplier.call",
-                .target = exchange.method + " " + exchange.target,
-                .detail_json = "{}"};
-            rapidjson::StringBuffer buffer;
-            core::json::Writer out(buffer);
-            out.StartObject();
-            core::json::write(out, "status", exchange.status);
-            core::json::write(out, "ms", static_cast<std::int64_t>(exchange.elapsed.count()));
-            core::json::write(out, "error", exchange.error_code);
-            core::json::write(out, "request", exchange.request_text);
-            core::json::write(out, "response", exchange.response_text);
-            out.EndObject();
-            entry.detail_json.assign(buffer.GetString(), buffer.GetSize());
-            net::co_spawn(
-                io_,
-                [this, entry = std::move(entry)]() -> net::awaitable<void> {
-                  auto written = co_await store_->write<core::Ok>(
-                      [&entry](store::Database& db) -> core::Status {
-                        store::audit::append(db, entry);
-                        return core::Ok{};
-                      });
-                  if (!written) dependencies_.log->error("audit write failed");
-                },
-                net::detached);
-          }};
+      .on_exchange = [this](const config::ProviderConfig& provider,
+                            const http::Exchange& exchange) {
+        store::AuditEntry entry{.at = dependencies_.clock->now(),
+                                .request_id = {},
+                                .partner_id = {},
+                                .actor = "supplier:" + provider.name,
+                                .action = "supplier.call",
+                                .target = exchange.method + " " + exchange.target,
+                                .detail_json = "{}"};
+        rapidjson::StringBuffer buffer;
+        core::json::Writer out(buffer);
+        out.StartObject();
+        core::json::write(out, "status", exchange.status);
+        core::json::write(out, "ms", static_cast<std::int64_t>(exchange.elapsed.count()));
+        core::json::write(out, "error", exchange.error_code);
+        core::json::write(out, "request", exchange.request_text);
+        core::json::write(out, "response", exchange.response_text);
+        out.EndObject();
+        entry.detail_json.assign(buffer.GetString(), buffer.GetSize());
+        net::co_spawn(
+            io_,
+            [this, entry = std::move(entry)]() -> net::awaitable<void> {
+              auto written =
+                  co_await store_->write<core::Ok>([&entry](store::Database& db) -> core::Status {
+                    store::audit::append(db, entry);
+                    return core::Ok{};
+                  });
+              if (!written) dependencies_.log->error("audit write failed");
+            },
+            net::detached);
+      }};
   providers_ = registry.build(config_, adapter_dependencies);
 
-  services_ = std::make_unique<api::Services>(api::Services{
-      .config = config_,
-      .store = *store_,
-      .clock = *dependencies_.clock,
-      .random = *dependencies_.random,
-      .metrics = metrics_,
-      .log = *dependencies_.log,
-      .providers = providers_});
+  services_ = std::make_unique<api::Services>(api::Services{.config = config_,
+                                                            .store = *store_,
+                                                            .clock = *dependencies_.clock,
+                                                            .random = *dependencies_.random,
+                                                            .metrics = metrics_,
+                                                            .log = *dependencies_.log,
+                                                            .providers = providers_});
   api_frontend_ =
       std::make_unique<api::Frontend>(*services_, api::public_router(*services_), "api");
   admin_frontend_ =
       std::make_unique<api::Frontend>(*services_, admin::admin_router(*services_), "admin");
-  api_server_ = make_server(io_, config_.server, config_.server.listen, config_.server.tls,
-                            *api_frontend_);
-  admin_server_ = make_server(io_, config_.server, config_.admin.listen, config_.admin.tls,
-                              *admin_frontend_);
+  api_server_ =
+      make_server(io_, config_.server, config_.server.listen, config_.server.tls, *api_frontend_);
+  admin_server_ =
+      make_server(io_, config_.server, config_.admin.listen, config_.admin.tls, *admin_frontend_);
 }
 
 App::~App() {
@@ -136,11 +137,14 @@ void App::run(bool handle_signals) {
        {"threads", std::to_string(config_.server.threads)}});
 
   std::vector<std::thread> threads;
-  for (int i = 1; i < config_.server.threads; ++i) threads.emplace_back([this] { io_.run(); });
+  for (int i = 1; i < config_.server.threads; ++i)
+    threads.emplace_back([this] { io_.run(); });
   io_.run();
-  for (auto& thread : threads) thread.join();
+  for (auto& thread : threads)
+    thread.join();
   if (signals) signals.reset();
-  for (auto& [name, instance] : providers_) instance->client().close_idle();
+  for (auto& [name, instance] : providers_)
+    instance->client().close_idle();
   dependencies_.log->info("portico stopped");
 }
 

@@ -6,6 +6,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "portico/config/config.hpp"
+
 #include "values.hpp"
 #include "yaml_reader.hpp"
 
@@ -29,7 +30,8 @@ std::chrono::milliseconds milliseconds(std::int64_t value) {
 
 std::string join(const std::vector<std::string>& names) {
   std::string out;
-  for (const std::string& name : names) out += (out.empty() ? "" : ", ") + name;
+  for (const std::string& name : names)
+    out += (out.empty() ? "" : ", ") + name;
   return out;
 }
 
@@ -46,10 +48,18 @@ std::string unknown_name_message(std::string_view what, const std::string& name,
 bool all_of_chars(std::string_view text, bool (*allowed)(char)) {
   return std::all_of(text.begin(), text.end(), allowed);
 }
-bool is_lower_alnum(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
-bool is_name_char(char c) { return is_lower_alnum(c) || c == '-' || c == '_'; }
-bool is_label_char(char c) { return is_lower_alnum(c) || c == '-'; }
-bool is_lower_letter(char c) { return c >= 'a' && c <= 'z'; }
+bool is_lower_alnum(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+}
+bool is_name_char(char c) {
+  return is_lower_alnum(c) || c == '-' || c == '_';
+}
+bool is_label_char(char c) {
+  return is_lower_alnum(c) || c == '-';
+}
+bool is_lower_letter(char c) {
+  return c >= 'a' && c <= 'z';
+}
 
 bool is_instance_name(std::string_view name) {
   return !name.empty() && name.size() <= 63 && is_lower_alnum(name.front()) &&
@@ -163,7 +173,8 @@ KeysConfig read_keys(const Context& context, MapReader& root) {
   if (!block) return keys;
   if (const std::optional<Value> brand = block->find("brand")) {
     keys.brand = detail::read_string(context, *brand);
-    if (keys.brand.size() < 2 || keys.brand.size() > 8 || !all_of_chars(keys.brand, is_lower_letter)) {
+    if (keys.brand.size() < 2 || keys.brand.size() > 8 ||
+        !all_of_chars(keys.brand, is_lower_letter)) {
       context.fail(brand->mark, brand->path, "must be 2 to 8 lowercase letters a-z");
     }
   }
@@ -219,7 +230,8 @@ ProviderConfig read_provider(const Context& context, MapReader& block, std::stri
   const auto schema = schemas.find(provider.type);
   if (schema == schemas.end()) {
     std::vector<std::string> known;
-    for (const auto& [known_type, unused] : schemas) known.push_back(known_type);
+    for (const auto& [known_type, unused] : schemas)
+      known.push_back(known_type);
     context.fail(type.mark, type.path,
                  unknown_name_message("provider type", provider.type, known, "known types"));
   }
@@ -232,7 +244,8 @@ ProviderConfig read_provider(const Context& context, MapReader& block, std::stri
   provider.timeout = milliseconds(block.integer("timeout_ms", 100, 600000).value_or(30000));
   provider.ca_file = block.path("ca_file", false, true).value_or("");
   provider.sandbox = block.boolean("sandbox").value_or(false);
-  provider.max_concurrency = static_cast<int>(block.integer("max_concurrency", 1, 1024).value_or(8));
+  provider.max_concurrency =
+      static_cast<int>(block.integer("max_concurrency", 1, 1024).value_or(8));
   const std::optional<Value> source =
       schema->second.requires_source_address
           ? std::optional<Value>(block.require(
@@ -245,7 +258,8 @@ ProviderConfig read_provider(const Context& context, MapReader& block, std::stri
     }
   }
 
-  for (const FieldSpec& field : schema->second.fields) read_setting(context, block, field, provider);
+  for (const FieldSpec& field : schema->second.fields)
+    read_setting(context, block, field, provider);
   block.finish();
   return provider;
 }
@@ -280,7 +294,8 @@ class RouteReader {
               const std::map<std::string, ProviderConfig, std::less<>>& providers,
               const ProviderSchemas& schemas)
       : context_(context), providers_(providers), schemas_(schemas) {
-    for (const auto& [name, unused] : providers) names_.push_back(name);
+    for (const auto& [name, unused] : providers)
+      names_.push_back(name);
   }
 
   // A non-empty list of distinct instances, each serving `category`.
@@ -356,6 +371,64 @@ RoutingConfig read_routing(const Context& context, MapReader& root,
   return routing;
 }
 
+// YAML's plain scalars may not hold '{' or '}' in flow style, so `token: ${ADMIN_TOKEN}` inside
+// `admin: { ... }` (the documented shape) would not parse. A bare `${NAME}` standing alone as a
+// value is quoted before parsing; quoted text and comments are left alone.
+std::string quote_bare_references(std::string_view text) {
+  std::string out;
+  out.reserve(text.size() + 16);
+  char quote = 0;
+  bool comment = false;
+  char previous = '\n';  // the last character that was not a space
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c == '\n') {
+      comment = false;
+      if (quote == '\'') quote = 0;  // an unclosed single quote is YAML's problem to report
+    }
+    if (comment || (quote != 0 && c != quote)) {
+      out += c;
+      if (c == '\n') previous = c;
+      continue;
+    }
+    if (quote != 0) {
+      quote = 0;
+      out += c;
+      previous = c;
+      continue;
+    }
+    if ((c == '"' || c == '\'') &&
+        std::string_view(":-[{,\n").find(previous) != std::string_view::npos) {
+      quote = c;
+    } else if (c == '#' && (i == 0 || text[i - 1] == ' ' || text[i - 1] == '\t')) {
+      comment = true;
+    } else if (c == '$' && text.substr(i, 2) == "${" && i > 0 &&
+               std::string_view(" \t[{,").find(text[i - 1]) != std::string_view::npos &&
+               std::string_view(":-[{,").find(previous) != std::string_view::npos) {
+      const std::size_t close = text.find('}', i);
+      std::size_t after = close == std::string_view::npos ? close : close + 1;
+      while (after < text.size() && (text[after] == ' ' || text[after] == '\t'))
+        ++after;
+      const bool alone =
+          close != std::string_view::npos &&
+          text.substr(i + 2, close - i - 2).find_first_of(" \n\"'") == std::string_view::npos &&
+          (after >= text.size() ||
+           std::string_view(",}]#\r\n").find(text[after]) != std::string_view::npos);
+      if (alone) {
+        out += '"';
+        out += text.substr(i, close - i + 1);
+        out += '"';
+        i = close;
+        previous = '}';
+        continue;
+      }
+    }
+    out += c;
+    if (c != ' ' && c != '\t') previous = c;
+  }
+  return out;
+}
+
 }  // namespace
 
 Config parse_config(std::string_view yaml_text, std::string_view label, std::string_view base_dir,
@@ -368,7 +441,7 @@ Config parse_config(std::string_view yaml_text, std::string_view label, std::str
 
   std::vector<YAML::Node> documents;
   try {
-    documents = YAML::LoadAll(std::string(yaml_text));
+    documents = YAML::LoadAll(quote_bare_references(yaml_text));
   } catch (const YAML::Exception& error) {
     context.fail(error.mark, "", "invalid YAML: " + error.msg);
   }
@@ -397,6 +470,8 @@ Config parse_config(std::string_view yaml_text, std::string_view label, std::str
 
 Config load_config(const std::string& path, const ProviderSchemas& schemas,
                    const Environment& env) {
+  const std::string reason = detail::unreadable_reason(path);
+  if (!reason.empty()) throw ConfigError(path + ": cannot read the configuration: " + reason);
   auto text = detail::read_trimmed_file(path, kMaxConfigBytes);
   if (!text) throw ConfigError(path + ": " + text.error().message);
   const std::filesystem::path absolute = std::filesystem::absolute(path).lexically_normal();

@@ -8,13 +8,17 @@ namespace portico::config {
 
 namespace {
 
-char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+char lower(char c) {
+  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
 
 // Optimal string alignment distance, case-insensitive: a swapped pair of letters is one edit.
 std::size_t edit_distance(std::string_view a, std::string_view b) {
   std::vector<std::vector<std::size_t>> d(a.size() + 1, std::vector<std::size_t>(b.size() + 1));
-  for (std::size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
-  for (std::size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
+  for (std::size_t i = 0; i <= a.size(); ++i)
+    d[i][0] = i;
+  for (std::size_t j = 0; j <= b.size(); ++j)
+    d[0][j] = j;
   for (std::size_t i = 1; i <= a.size(); ++i) {
     for (std::size_t j = 1; j <= b.size(); ++j) {
       const std::size_t cost = lower(a[i - 1]) == lower(b[j - 1]) ? 0 : 1;
@@ -29,10 +33,10 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
 }
 
 template <typename Value>
-const Value* get_setting(const ProviderConfig& provider, std::string_view key,
-                         const char* kind) {
+const Value* get_setting(const ProviderConfig& provider, std::string_view key, const char* kind) {
   const auto found = provider.settings.find(key);
-  const Value* value = found == provider.settings.end() ? nullptr : std::get_if<Value>(&found->second);
+  const Value* value =
+      found == provider.settings.end() ? nullptr : std::get_if<Value>(&found->second);
   if (value == nullptr) {
     throw std::logic_error("provider '" + provider.name + "' has no " + kind + " setting '" +
                            std::string(key) + "'");
@@ -73,7 +77,9 @@ std::string Endpoint::origin() const {
   return out;
 }
 
-std::string Endpoint::url() const { return origin() + base_path; }
+std::string Endpoint::url() const {
+  return origin() + base_path;
+}
 
 const std::string& ProviderConfig::string(std::string_view key) const {
   return *get_setting<std::string>(*this, key, "string");
@@ -91,7 +97,9 @@ const core::Secret& ProviderConfig::secret(std::string_view key) const {
   return *get_setting<core::Secret>(*this, key, "secret");
 }
 
-bool ProviderConfig::has(std::string_view key) const { return settings.contains(key); }
+bool ProviderConfig::has(std::string_view key) const {
+  return settings.contains(key);
+}
 
 std::vector<std::string> ProviderConfig::secret_values() const {
   std::vector<std::string> values;
@@ -105,7 +113,8 @@ std::vector<std::string> ProviderConfig::secret_values() const {
 
 const std::vector<std::string>* RoutingConfig::route_domain(std::string_view domain_name) const {
   std::string dotted = ".";
-  for (char c : domain_name) dotted += lower(c);
+  for (char c : domain_name)
+    dotted += lower(c);
   if (dotted.size() > 1 && dotted.back() == '.') dotted.pop_back();
 
   const std::vector<std::string>* best = nullptr;

@@ -1,7 +1,6 @@
 #include "values.hpp"
 
 #include <arpa/inet.h>
-
 #include <cerrno>
 #include <charconv>
 #include <cstdio>
@@ -71,8 +70,8 @@ std::string lowercase(std::string_view text) {
 bool is_variable_name(std::string_view name) {
   if (name.empty() || (name.front() >= '0' && name.front() <= '9')) return false;
   for (char c : name) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                    c == '_';
+    const bool ok =
+        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
     if (!ok) return false;
   }
   return true;
@@ -80,7 +79,9 @@ bool is_variable_name(std::string_view name) {
 
 }  // namespace
 
-bool is_ip_literal(std::string_view text) { return is_ipv4(text) || is_ipv6(text); }
+bool is_ip_literal(std::string_view text) {
+  return is_ipv4(text) || is_ipv6(text);
+}
 
 core::Result<ListenAddress> parse_listen_address(std::string_view text) {
   static const std::string kShape =
@@ -167,9 +168,11 @@ core::Result<Endpoint> parse_endpoint(std::string_view text) {
 
   std::string_view path = rest.substr(path_start);
   for (char c : path) {
-    if (!is_path_char(c)) return invalid("invalid URL: the path holds a character that is not allowed");
+    if (!is_path_char(c))
+      return invalid("invalid URL: the path holds a character that is not allowed");
   }
-  while (!path.empty() && path.back() == '/') path.remove_suffix(1);
+  while (!path.empty() && path.back() == '/')
+    path.remove_suffix(1);
   endpoint.base_path = std::string(path);
   return endpoint;
 }

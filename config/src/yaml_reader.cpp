@@ -26,7 +26,9 @@ std::string describe(const YAML::Node& node) {
   return "nothing";
 }
 
-bool is_plain(const YAML::Node& node) { return node.Tag() == "?"; }
+bool is_plain(const YAML::Node& node) {
+  return node.Tag() == "?";
+}
 
 std::optional<bool> bool_literal(std::string_view text) {
   if (text == "true" || text == "True" || text == "TRUE") return true;
@@ -136,13 +138,15 @@ std::int64_t read_integer(const Context& context, const Value& value, std::int64
   const auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), number);
   const bool whole = end == digits.data() + digits.size() && !digits.empty();
   if (error == std::errc::result_out_of_range && whole) {
-    context.fail(value.mark, value.path, "must be " + range_text(min, max) + ", got " + quote_back(text));
+    context.fail(value.mark, value.path,
+                 "must be " + range_text(min, max) + ", got " + quote_back(text));
   }
   if (error != std::errc() || !whole || digits.starts_with('+')) {
     context.fail(value.mark, value.path, "expected an integer, got " + quote_back(text));
   }
   if (number < min || number > max) {
-    context.fail(value.mark, value.path, "must be " + range_text(min, max) + ", got " + quote_back(text));
+    context.fail(value.mark, value.path,
+                 "must be " + range_text(min, max) + ", got " + quote_back(text));
   }
   return number;
 }
@@ -158,7 +162,8 @@ bool read_boolean(const Context& context, const Value& value) {
   }
   const auto result = bool_literal(node.Scalar());
   if (!result) {
-    context.fail(value.mark, value.path, "expected true or false, got " + quote_back(node.Scalar()));
+    context.fail(value.mark, value.path,
+                 "expected true or false, got " + quote_back(node.Scalar()));
   }
   return *result;
 }
@@ -283,19 +288,19 @@ std::optional<core::Secret> MapReader::secret(std::string_view key, bool require
     const std::filesystem::path path = context_.resolve(read_string(context_, value));
     auto contents = read_trimmed_file(path, max_length);
     if (!contents) context_.fail(value.mark, value.path, contents.error().message);
-    if (contents->empty()) context_.fail(value.mark, value.path, "'" + path.string() + "' is empty");
+    if (contents->empty())
+      context_.fail(value.mark, value.path, "'" + path.string() + "' is empty");
     text = std::move(contents).value();
   }
   // Lengths only: the value itself must not reach the message.
   if (text.size() < min_length) {
-    context_.fail(value.mark, value.path,
-                  "the secret is too short (at least " + std::to_string(min_length) +
-                      " characters)");
+    context_.fail(
+        value.mark, value.path,
+        "the secret is too short (at least " + std::to_string(min_length) + " characters)");
   }
   if (text.size() > max_length) {
     context_.fail(value.mark, value.path,
-                  "the secret is too long (at most " + std::to_string(max_length) +
-                      " characters)");
+                  "the secret is too long (at most " + std::to_string(max_length) + " characters)");
   }
   return core::Secret(std::move(text));
 }
@@ -308,8 +313,7 @@ std::optional<std::string> MapReader::path(std::string_view key, bool required,
   if (must_be_readable) {
     const std::string reason = unreadable_reason(resolved);
     if (!reason.empty()) {
-      context_.fail(value->mark, value->path,
-                    "cannot read '" + resolved.string() + "': " + reason);
+      context_.fail(value->mark, value->path, "cannot read '" + resolved.string() + "': " + reason);
     }
   }
   return resolved.string();
@@ -322,7 +326,8 @@ std::optional<MapReader> MapReader::map(std::string_view key, bool required) {
 }
 
 const std::vector<MapReader::Entry>& MapReader::entries() {
-  for (const Entry& entry : entries_) lookup(entry.key);
+  for (const Entry& entry : entries_)
+    lookup(entry.key);
   return entries_;
 }
 

@@ -87,8 +87,8 @@ class MapReader {
   std::optional<bool> boolean(std::string_view key, bool required = false);
   // `key` inline (or ${VAR}) or `key_file` (a file's trimmed contents), not both.
   std::optional<core::Secret> secret(std::string_view key, bool required,
-                                     std::size_t min_length = 4,
-                                     std::size_t max_length = 65536, std::string_view help = {});
+                                     std::size_t min_length = 4, std::size_t max_length = 65536,
+                                     std::string_view help = {});
   // A path resolved against the config directory, optionally checked to be readable now.
   std::optional<std::string> path(std::string_view key, bool required, bool must_be_readable);
   std::optional<MapReader> map(std::string_view key, bool required = false);

@@ -20,8 +20,8 @@ struct DepthGuard : rapidjson::BaseReaderHandler<rapidjson::UTF8<>, DepthGuard> 
 };
 
 // Iterative parsing keeps RapidJSON itself off the recursion path.
-constexpr unsigned kParseFlags = rapidjson::kParseValidateEncodingFlag |
-                                 rapidjson::kParseIterativeFlag;
+constexpr unsigned kParseFlags =
+    rapidjson::kParseValidateEncodingFlag | rapidjson::kParseIterativeFlag;
 
 std::string join(std::string_view path, std::string_view name) {
   if (path.empty()) return std::string(name);
@@ -46,10 +46,10 @@ Result<rapidjson::Document> parse(std::string_view text, int max_depth) {
         return Error::invalid_request("invalid_json", "The request body nests deeper than " +
                                                           std::to_string(max_depth) + " levels.");
       }
-      return Error::invalid_request(
-          "invalid_json", std::string("The request body is not valid JSON: ") +
-                              rapidjson::GetParseError_En(ok.Code()) + " (at byte " +
-                              std::to_string(ok.Offset()) + ").");
+      return Error::invalid_request("invalid_json",
+                                    std::string("The request body is not valid JSON: ") +
+                                        rapidjson::GetParseError_En(ok.Code()) + " (at byte " +
+                                        std::to_string(ok.Offset()) + ").");
     }
   }
   rapidjson::Document document;
@@ -72,6 +72,9 @@ void write(Writer& out, std::string_view name, std::string_view value) {
   string(out, value);
 }
 void write(Writer& out, std::string_view name, const char* value) {
+  write(out, name, std::string_view(value));
+}
+void write(Writer& out, std::string_view name, const std::string& value) {
   write(out, name, std::string_view(value));
 }
 void write(Writer& out, std::string_view name, std::int64_t value) {
@@ -101,14 +104,16 @@ void write_null(Writer& out, std::string_view name) {
 ObjectReader::ObjectReader(const rapidjson::Value& value, std::string path)
     : value_(value), path_(std::move(path)) {
   if (!value_.IsObject()) {
-    error_ = Error::invalid_request(
-        "invalid_type", path_.empty() ? "The request body must be a JSON object."
-                                      : "'" + path_ + "' must be an object.",
-        path_);
+    error_ = Error::invalid_request("invalid_type",
+                                    path_.empty() ? "The request body must be a JSON object."
+                                                  : "'" + path_ + "' must be an object.",
+                                    path_);
   }
 }
 
-std::string ObjectReader::child_path(std::string_view name) const { return join(path_, name); }
+std::string ObjectReader::child_path(std::string_view name) const {
+  return join(path_, name);
+}
 
 void ObjectReader::type_error(std::string_view name, const char* expected) {
   const std::string param = join(path_, name);
@@ -126,8 +131,8 @@ void ObjectReader::adopt(const std::optional<Error>& child_error) {
 const rapidjson::Value* ObjectReader::find(std::string_view name, bool required) {
   if (error_) return nullptr;
   seen_.emplace(name);
-  const auto member =
-      value_.FindMember(rapidjson::Value(name.data(), static_cast<rapidjson::SizeType>(name.size())));
+  const auto member = value_.FindMember(
+      rapidjson::Value(name.data(), static_cast<rapidjson::SizeType>(name.size())));
   if (member == value_.MemberEnd() || member->value.IsNull()) {
     if (required) {
       const std::string param = join(path_, name);
@@ -148,11 +153,11 @@ std::optional<std::string> ObjectReader::string(std::string_view name, StringRul
   std::string text(found->GetString(), found->GetStringLength());
   if (text.size() < rule.min_length || text.size() > rule.max_length) {
     const std::string param = join(path_, name);
-    fail(Error::invalid_request(
-        "parameter_invalid_length",
-        "'" + param + "' must be between " + std::to_string(rule.min_length) + " and " +
-            std::to_string(rule.max_length) + " characters long.",
-        param));
+    fail(Error::invalid_request("parameter_invalid_length",
+                                "'" + param + "' must be between " +
+                                    std::to_string(rule.min_length) + " and " +
+                                    std::to_string(rule.max_length) + " characters long.",
+                                param));
     return std::nullopt;
   }
   return text;
@@ -187,8 +192,7 @@ std::optional<bool> ObjectReader::boolean(std::string_view name, bool required) 
   return found->GetBool();
 }
 
-std::optional<std::vector<std::string>> ObjectReader::strings(std::string_view name,
-                                                              bool required,
+std::optional<std::vector<std::string>> ObjectReader::strings(std::string_view name, bool required,
                                                               std::size_t max_items,
                                                               StringRule each) {
   const rapidjson::Value* found = find(name, required);

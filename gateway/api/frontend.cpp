@@ -72,8 +72,10 @@ std::string_view bearer_token(const server::Request& request) {
     if (std::tolower(static_cast<unsigned char>(value[i])) != kScheme[i]) return {};
   }
   value.remove_prefix(kScheme.size());
-  while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
-  while (!value.empty() && value.back() == ' ') value.remove_suffix(1);
+  while (!value.empty() && value.front() == ' ')
+    value.remove_prefix(1);
+  while (!value.empty() && value.back() == ' ')
+    value.remove_suffix(1);
   return value;
 }
 
@@ -92,9 +94,10 @@ server::Response Frontend::reject(unsigned status, std::string_view code,
   error.status = static_cast<int>(status);
   server::Response response = error_response(request_id, error);
   services_.metrics.observe(listener_, "-", "rejected", status, std::chrono::nanoseconds(0));
-  services_.log.info("request rejected",
-                     {{"listener", listener_}, {"status", std::to_string(status)},
-                      {"code", code}, {"request_id", request_id}});
+  services_.log.info("request rejected", {{"listener", listener_},
+                                          {"status", std::to_string(status)},
+                                          {"code", code},
+                                          {"request_id", request_id}});
   return response;
 }
 
@@ -110,8 +113,8 @@ net::awaitable<server::Response> Frontend::handle(server::Request& request,
   } catch (const std::exception& failure) {
     services_.log.error("handler failed",
                         {{"request_id", context.request_id}, {"what", failure.what()}});
-    response = error_response(context.request_id,
-                              Error::internal("Something went wrong on our side."));
+    response =
+        error_response(context.request_id, Error::internal("Something went wrong on our side."));
   }
   finish(response, context, started);
   co_return response;
@@ -121,15 +124,15 @@ net::awaitable<server::Response> Frontend::dispatch(RequestContext& context) {
   const std::string method(context.request.method_string());
   if (!parse_target(context.request.target(), context)) {
     context.route = "invalid";
-    co_return error_response(context.request_id,
-                             Error::invalid_request("invalid_url", "The request URL is malformed."));
+    co_return error_response(
+        context.request_id, Error::invalid_request("invalid_url", "The request URL is malformed."));
   }
   Router::Match match = router_.match(method, context.path);
   if (match.route == nullptr) {
     if (!match.allowed.empty()) {
       context.route = "method_not_allowed";
-      Error error = Error::invalid_request(
-          "method_not_allowed", "This URL does not accept " + method + ".");
+      Error error =
+          Error::invalid_request("method_not_allowed", "This URL does not accept " + method + ".");
       error.status = 405;
       server::Response response = error_response(context.request_id, error);
       std::string allow;
@@ -164,15 +167,15 @@ net::awaitable<core::Result<Principal>> Frontend::authenticate_partner(
     const server::Request& request) {
   const std::string_view token = bearer_token(request);
   if (token.empty()) {
-    co_return Error::authentication(
-        "missing_api_key", "No API key provided: send 'Authorization: Bearer <key>'.");
+    co_return Error::authentication("missing_api_key",
+                                    "No API key provided: send 'Authorization: Bearer <key>'.");
   }
   if (!key_livemode(services_.config.keys.brand, token)) {
     co_return Error::authentication("invalid_api_key", "The API key provided is not valid.");
   }
   const std::string hash = key_hash(token);
   auto found = co_await services_.store.read<Principal>(
-      [hash](store::Database& db) -> core::Result<Principal> {
+      [&hash](store::Database& db) -> core::Result<Principal> {
         const auto key = store::api_keys::find_by_hash(db, hash);
         // Looked up by hash; the comparison below is constant-time as a second guard.
         if (!key || !core::crypto::constant_time_equal(key->hash, hash)) {
@@ -215,7 +218,8 @@ void Frontend::finish(server::Response& response, const RequestContext& context,
        {"method", method},
        {"route", context.route},
        {"status", std::to_string(response.result_int())},
-       {"ms", std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count())},
+       {"ms",
+        std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count())},
        {"request_id", context.request_id},
        {"key", context.principal ? std::string_view(context.principal->key_prefix) : "-"}});
 }
@@ -224,8 +228,9 @@ core::Result<rapidjson::Document> json_body(const RequestContext& context) {
   const auto content_type = context.request.find(http::field::content_type);
   const std::string_view body = context.request.body();
   if (!body.empty()) {
-    const std::string_view type =
-        content_type == context.request.end() ? std::string_view() : content_type->value();
+    const std::string_view type = content_type == context.request.end()
+                                      ? std::string_view()
+                                      : std::string_view(content_type->value());
     const std::string_view media = type.substr(0, type.find(';'));
     if (media != "application/json") {
       Error error = Error::invalid_request("unsupported_media_type",
@@ -252,10 +257,9 @@ core::Result<ListQuery> list_query(const RequestContext& context,
     } else if (name == "starting_after") {
       query.starting_after = value;
     } else if (std::find(also_allowed.begin(), also_allowed.end(), name) == also_allowed.end()) {
-      return Error::invalid_request("parameter_unknown",
-                                    "Received unknown query parameter '" + name.substr(0, 100) +
-                                        "'.",
-                                    name.substr(0, 100));
+      return Error::invalid_request(
+          "parameter_unknown", "Received unknown query parameter '" + name.substr(0, 100) + "'.",
+          name.substr(0, 100));
     }
   }
   return query;

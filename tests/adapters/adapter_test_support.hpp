@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <functional>
 #include <future>
+#include <optional>
 #include <random>
 #include <string>
 #include <thread>
@@ -15,13 +16,23 @@
 
 namespace portico::test {
 
+// Starts a coroutine on `io` and returns a future of its value. co_spawn needs a default-
+// constructible result, which core::Result is not, hence the optional.
+template <typename T>
+std::future<std::optional<T>> spawn(boost::asio::io_context& io, boost::asio::awaitable<T> task) {
+  auto wrapped = [](boost::asio::awaitable<T> inner) -> boost::asio::awaitable<std::optional<T>> {
+    co_return co_await std::move(inner);
+  };
+  return boost::asio::co_spawn(io, wrapped(std::move(task)), boost::asio::use_future);
+}
+
 // Runs one coroutine to completion on `io`, on the calling thread, and returns its value.
 template <typename T>
 T run(boost::asio::io_context& io, boost::asio::awaitable<T> task) {
-  std::future<T> result = boost::asio::co_spawn(io, std::move(task), boost::asio::use_future);
+  auto result = spawn(io, std::move(task));
   io.restart();
   io.run();
-  return result.get();
+  return std::move(*result.get());
 }
 
 // A directory under the system temp dir, removed with everything in it.

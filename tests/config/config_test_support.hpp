@@ -17,7 +17,8 @@ namespace portico::config::testing {
 class TempDir {
  public:
   TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "portico-config-XXXXXX").string();
+    std::string pattern =
+        (std::filesystem::temp_directory_path() / "portico-config-XXXXXX").string();
     if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
     path_ = pattern;
   }
@@ -58,11 +59,11 @@ inline ProviderSchemas test_schemas() {
                       {Category::domains},
                       {{"username", FieldKind::string, true, "the reseller login"},
                        {"api_key", FieldKind::secret, true, "the reseller API key"}}};
-  schemas["beta"] = {"beta",
-                     {Category::ssl},
-                     {{"token", FieldKind::secret, true, "the API token"},
-                      {"organization_id", FieldKind::integer, true, "the organization", 1,
-                       INT64_MAX}}};
+  schemas["beta"] = {
+      "beta",
+      {Category::ssl},
+      {{"token", FieldKind::secret, true, "the API token"},
+       {"organization_id", FieldKind::integer, true, "the organization", 1, INT64_MAX}}};
   schemas["gamma"] = {"gamma",
                       {Category::hosting, Category::ssl},
                       {{"api_key", FieldKind::secret, true},

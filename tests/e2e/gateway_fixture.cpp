@@ -16,18 +16,21 @@ RunningGateway::RunningGateway(const std::string& server_yaml, const std::string
     if (name == "PORTICO_ADMIN_TOKEN") return kAdminToken;
     return std::nullopt;
   };
-  config::Config config =
-      config::parse_config(yaml, "test.yaml", dir_.path().string(), registry_.schemas(), environment);
+  config::Config config = config::parse_config(yaml, "test.yaml", dir_.path().string(),
+                                               registry_.schemas(), environment);
   auto log = std::make_shared<server::Logger>([this](std::string_view line) {
     std::lock_guard lock(log_mutex_);
     log_lines_.emplace_back(line);
   });
-  app_ = std::make_unique<App>(std::move(config), registry_,
-                               App::Dependencies{.clock = nullptr, .random = nullptr, .log = log});
+  app_ = std::make_unique<gateway::App>(
+      std::move(config), registry_,
+      gateway::App::Dependencies{.clock = nullptr, .random = nullptr, .log = log});
   thread_ = std::thread([this] { app_->run(false); });
 }
 
-RunningGateway::~RunningGateway() { stop(); }
+RunningGateway::~RunningGateway() {
+  stop();
+}
 
 void RunningGateway::stop() {
   if (!thread_.joinable()) return;
@@ -35,7 +38,9 @@ void RunningGateway::stop() {
   thread_.join();
 }
 
-std::string RunningGateway::database_path() const { return database_dir_ + "/portico.db"; }
+std::string RunningGateway::database_path() const {
+  return database_dir_ + "/portico.db";
+}
 
 std::string RunningGateway::create_partner(const std::string& name) {
   const HttpReply reply = admin("POST", "/admin/partners", "{\"name\":\"" + name + "\"}");
@@ -44,9 +49,8 @@ std::string RunningGateway::create_partner(const std::string& name) {
 }
 
 RunningGateway::Key RunningGateway::create_key(const std::string& partner_id, bool live) {
-  const HttpReply reply =
-      admin("POST", "/admin/partners/" + partner_id + "/keys",
-            std::string("{\"mode\":\"") + (live ? "live" : "test") + "\"}");
+  const HttpReply reply = admin("POST", "/admin/partners/" + partner_id + "/keys",
+                                std::string("{\"mode\":\"") + (live ? "live" : "test") + "\"}");
   EXPECT_EQ(reply.status, 201) << reply.body;
   const auto json = reply.json();
   return {json["data"]["id"].GetString(), json["data"]["secret"].GetString()};

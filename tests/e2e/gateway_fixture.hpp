@@ -9,6 +9,7 @@
 
 #include "portico/adapters/registry.hpp"
 #include "portico/gateway/app.hpp"
+
 #include "support/http.hpp"
 #include "support/temp_dir.hpp"
 
@@ -28,7 +29,7 @@ class RunningGateway {
 
   std::uint16_t api_port() const { return app_->api_port(); }
   std::uint16_t admin_port() const { return app_->admin_port(); }
-  App& app() { return *app_; }
+  gateway::App& app() { return *app_; }
   const TempDir& dir() const { return dir_; }
   std::string database_path() const;
 
@@ -50,13 +51,12 @@ class RunningGateway {
   void stop();  // graceful stop and join; the destructor does it too
 
  private:
-  using App = gateway::App;
   TempDir dir_;
   std::string database_dir_;
   adapters::Registry registry_ = adapters::builtin_registry();
   mutable std::mutex log_mutex_;
   std::vector<std::string> log_lines_;
-  std::unique_ptr<App> app_;
+  std::unique_ptr<gateway::App> app_;
   std::thread thread_;
 };
 

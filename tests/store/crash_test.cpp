@@ -1,18 +1,19 @@
 // A process killed at any point leaves a consistent database: every transaction is all or
 // nothing, and every commit the store acknowledged is there.
-#include <gtest/gtest.h>
+#include <chrono>
 #include <signal.h>
+#include <string>
 #include <sys/wait.h>
+#include <thread>
 #include <unistd.h>
 
-#include <chrono>
-#include <string>
-#include <thread>
+#include <gtest/gtest.h>
 
 #include "portico/core/ids.hpp"
 #include "portico/core/random.hpp"
 #include "portico/store/repositories.hpp"
 #include "portico/store/store.hpp"
+
 #include "store/temp_dir.hpp"
 
 namespace portico::store {
@@ -39,8 +40,8 @@ using testing::TempDir;
         }
         // Some padding between the two halves widens the window for a kill mid-transaction.
         db.exec("CREATE TEMP TABLE IF NOT EXISTS scratch(x); INSERT INTO scratch VALUES(1)");
-        api_keys::insert(db, {key_id, partner_id, "pk_", "hash-" + key_id, true, now,
-                              std::nullopt});
+        api_keys::insert(db,
+                         {key_id, partner_id, "pk_", "hash-" + key_id, true, now, std::nullopt});
         return core::Ok{};
       });
       if (!committed.ok()) _exit(3);
@@ -96,7 +97,10 @@ TEST(StoreCrashTest, KilledWritersLeaveAConsistentDatabase) {
     acknowledged += run_acknowledged;
   }
 
-  auto store = Store::open({.path = path, .readers = 1});
+  StoreOptions options;
+  options.path = path;
+  options.readers = 1;
+  auto store = Store::open(std::move(options));
   auto integrity = store->read_now<std::string>([](Database& db) -> core::Result<std::string> {
     Statement query = db.prepare("PRAGMA integrity_check");
     query.step();
@@ -108,10 +112,10 @@ TEST(StoreCrashTest, KilledWritersLeaveAConsistentDatabase) {
 
   const std::int64_t partners = scalar(*store, "SELECT COUNT(*) FROM partners");
   const std::int64_t keys = scalar(*store, "SELECT COUNT(*) FROM api_keys");
-  const std::int64_t partners_without_key = scalar(
-      *store,
-      "SELECT COUNT(*) FROM partners p WHERE NOT EXISTS "
-      "(SELECT 1 FROM api_keys k WHERE k.partner_id = p.id)");
+  const std::int64_t partners_without_key =
+      scalar(*store,
+             "SELECT COUNT(*) FROM partners p WHERE NOT EXISTS "
+             "(SELECT 1 FROM api_keys k WHERE k.partner_id = p.id)");
   EXPECT_EQ(partners_without_key, 0);
   EXPECT_EQ(keys, partners);
   // Every acknowledged commit survived; at most one commit per run was not yet acknowledged.

@@ -1,10 +1,10 @@
 #include "portico/store/database.hpp"
 
-#include <gtest/gtest.h>
-#include <sqlite3.h>
-
 #include <filesystem>
 #include <string>
+
+#include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include "store/temp_dir.hpp"
 
@@ -137,7 +137,8 @@ TEST(DatabaseTest, BadSqlThrows) {
 TEST(DatabaseTest, ForeignKeysAreEnforced) {
   TempDir dir;
   Database db = Database::open(dir.file("fk.db"), false);
-  db.exec("CREATE TABLE parent(id TEXT PRIMARY KEY); CREATE TABLE child(p TEXT REFERENCES parent(id))");
+  db.exec(
+      "CREATE TABLE parent(id TEXT PRIMARY KEY); CREATE TABLE child(p TEXT REFERENCES parent(id))");
   Statement insert = db.prepare("INSERT INTO child VALUES('nobody')");
   try {
     insert.step();

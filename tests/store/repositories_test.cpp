@@ -1,13 +1,14 @@
 #include "portico/store/repositories.hpp"
 
-#include <gtest/gtest.h>
-
 #include <stdexcept>
 #include <string>
 #include <type_traits>
 #include <vector>
 
+#include <gtest/gtest.h>
+
 #include "portico/store/store.hpp"
+
 #include "store/temp_dir.hpp"
 
 namespace portico::store {
@@ -18,7 +19,9 @@ using testing::TempDir;
 
 const core::TimePoint kT0 = core::from_unix_seconds(1'700'000'000) + std::chrono::milliseconds(1);
 
-core::TimePoint at(int minutes) { return kT0 + std::chrono::minutes(minutes); }
+core::TimePoint at(int minutes) {
+  return kT0 + std::chrono::minutes(minutes);
+}
 
 class RepositoriesTest : public ::testing::Test {
  protected:
@@ -28,31 +31,6 @@ class RepositoriesTest : public ::testing::Test {
     store_ = Store::open(std::move(options));
   }
 
-  // Runs `f(db)` as one write (or read) and returns what it returned; a failed Result fails
-  // the test by throwing.
-  template <typename F>
-  auto write(F f) {
-    return run(f, true);
-  }
-  template <typename F>
-  auto read(F f) {
-    return run(f, false);
-  }
-
-  void add_partner(const std::string& id, int minute = 0) {
-    ASSERT_TRUE(write([&](Database& db) { return partners::insert(db, {id, "name-" + id, at(minute)}); }));
-  }
-
-  CustomerRecord customer(const std::string& id, const std::string& partner_id, bool livemode,
-                          int minute, std::optional<std::string> external_id = std::nullopt) {
-    return {id,          partner_id, livemode, "Name " + id, id + "@example.com", "KE",
-            external_id, at(minute)};
-  }
-
-  TempDir dir_;
-  std::unique_ptr<Store> store_;
-
- private:
   template <typename F>
   auto run(F& f, bool writes) {
     using T = std::invoke_result_t<F&, Database&>;
@@ -70,6 +48,32 @@ class RepositoriesTest : public ::testing::Test {
     if (!result.ok()) throw std::runtime_error("store work failed: " + result.error().message);
     if constexpr (!std::is_void_v<T>) return std::move(result).value();
   }
+
+  // Runs `f(db)` as one write (or read) and returns what it returned; a failed Result fails
+  // the test by throwing.
+  template <typename F>
+  auto write(F f) {
+    return run(f, true);
+  }
+  template <typename F>
+  auto read(F f) {
+    return run(f, false);
+  }
+
+  void add_partner(const std::string& id, int minute = 0) {
+    ASSERT_TRUE(write([&](Database& db) {
+      return partners::insert(db, {id, "name-" + id, at(minute)});
+    }));
+  }
+
+  CustomerRecord customer(const std::string& id, const std::string& partner_id, bool livemode,
+                          int minute, std::optional<std::string> external_id = std::nullopt) {
+    return {id,   partner_id,  livemode,  "Name " + id, id + "@example.com",
+            "KE", external_id, at(minute)};
+  }
+
+  TempDir dir_;
+  std::unique_ptr<Store> store_;
 };
 
 // partners
@@ -96,10 +100,14 @@ TEST_F(RepositoriesTest, PartnersInsertFindAndList) {
 
 TEST_F(RepositoriesTest, PartnerWithATakenNameIsNotInserted) {
   add_partner("ptn_a");
-  EXPECT_FALSE(write([](Database& db) { return partners::insert(db, {"ptn_x", "name-ptn_a", kT0}); }));
+  EXPECT_FALSE(write([](Database& db) {
+    return partners::insert(db, {"ptn_x", "name-ptn_a", kT0});
+  }));
   EXPECT_FALSE(read([](Database& db) { return partners::find_by_id(db, "ptn_x"); }));
   // A repeated id is a bug, not an expected outcome: it fails the write.
-  EXPECT_THROW(write([](Database& db) { return partners::insert(db, {"ptn_a", "Other", kT0}); }),
+  EXPECT_THROW(write([](Database& db) {
+                 return partners::insert(db, {"ptn_a", "Other", kT0});
+               }),
                std::runtime_error);
 }
 
@@ -152,10 +160,11 @@ TEST_F(RepositoriesTest, ApiKeysInsertFindRevokeAndList) {
 
 TEST_F(RepositoriesTest, ApiKeyForAnUnknownPartnerOrWithARepeatedHashFails) {
   add_partner("ptn_a");
-  EXPECT_THROW(write([](Database& db) {
-                 api_keys::insert(db, {"key_1", "ptn_nobody", "pk_", "h1", true, kT0, std::nullopt});
-               }),
-               std::runtime_error);
+  EXPECT_THROW(
+      write([](Database& db) {
+        api_keys::insert(db, {"key_1", "ptn_nobody", "pk_", "h1", true, kT0, std::nullopt});
+      }),
+      std::runtime_error);
   write([](Database& db) {
     api_keys::insert(db, {"key_1", "ptn_a", "pk_", "h1", true, kT0, std::nullopt});
   });
@@ -238,7 +247,8 @@ TEST_F(RepositoriesTest, CustomerListPaginatesNewestFirst) {
   };
   auto ids = [](const Page<CustomerRecord>& page) {
     std::vector<std::string> result;
-    for (const auto& item : page.items) result.push_back(item.id);
+    for (const auto& item : page.items)
+      result.push_back(item.id);
     return result;
   };
 
@@ -280,20 +290,17 @@ TEST_F(RepositoriesTest, CustomerListPaginatesNewestFirst) {
   EXPECT_FALSE(list(2, "cus_test").has_value());  // this partner's, other mode
 
   // Each partner and mode sees only its own.
-  const auto other = read([](Database& db) {
-    return customers::list(db, "ptn_b", true, 10, std::nullopt);
-  });
+  const auto other =
+      read([](Database& db) { return customers::list(db, "ptn_b", true, 10, std::nullopt); });
   ASSERT_TRUE(other.has_value());
   EXPECT_EQ(ids(*other), (std::vector<std::string>{"cus_b1"}));
   EXPECT_EQ(other->total, 1);
-  const auto test_mode = read([](Database& db) {
-    return customers::list(db, "ptn_a", false, 10, std::nullopt);
-  });
+  const auto test_mode =
+      read([](Database& db) { return customers::list(db, "ptn_a", false, 10, std::nullopt); });
   ASSERT_TRUE(test_mode.has_value());
   EXPECT_EQ(ids(*test_mode), (std::vector<std::string>{"cus_test"}));
-  const auto nobody = read([](Database& db) {
-    return customers::list(db, "ptn_nobody", true, 10, std::nullopt);
-  });
+  const auto nobody =
+      read([](Database& db) { return customers::list(db, "ptn_nobody", true, 10, std::nullopt); });
   ASSERT_TRUE(nobody.has_value());
   EXPECT_TRUE(nobody->items.empty());
   EXPECT_EQ(nobody->total, 0);
@@ -303,8 +310,8 @@ TEST_F(RepositoriesTest, CustomerListPaginatesNewestFirst) {
 
 TEST_F(RepositoriesTest, AuditEntriesForARequestInOrder) {
   write([](Database& db) {
-    audit::append(db, {at(1), "req_1", "ptn_a", "partner", "customer.create", "cus_1",
-                       R"({"name":"x"})"});
+    audit::append(
+        db, {at(1), "req_1", "ptn_a", "partner", "customer.create", "cus_1", R"({"name":"x"})"});
     audit::append(db, {at(2), "req_2", "", "admin", "partner.create", "", ""});
     audit::append(db, {at(3), "req_1", "ptn_a", "partner", "upstream.call", "hostraha", "{}"});
   });
@@ -324,8 +331,8 @@ TEST_F(RepositoriesTest, AuditEntriesForARequestInOrder) {
   EXPECT_EQ(second[0].target, "");
   EXPECT_EQ(second[0].detail_json, "{}");
   const auto nulls = read([](Database& db) {
-    Statement query = db.prepare(
-        "SELECT COUNT(*) FROM audit_log WHERE partner_id IS NULL AND target IS NULL");
+    Statement query =
+        db.prepare("SELECT COUNT(*) FROM audit_log WHERE partner_id IS NULL AND target IS NULL");
     query.step();
     return query.column_int64(0);
   });

@@ -1,7 +1,5 @@
 #include "portico/store/store.hpp"
 
-#include <gtest/gtest.h>
-
 #include <filesystem>
 #include <future>
 #include <mutex>
@@ -10,7 +8,10 @@
 #include <thread>
 #include <vector>
 
+#include <gtest/gtest.h>
+
 #include "portico/store/repositories.hpp"
+
 #include "store/temp_dir.hpp"
 
 namespace portico::store {
@@ -18,7 +19,8 @@ namespace {
 
 using testing::TempDir;
 
-const core::TimePoint kStart = core::from_unix_seconds(1'700'000'000) + std::chrono::milliseconds(5);
+const core::TimePoint kStart =
+    core::from_unix_seconds(1'700'000'000) + std::chrono::milliseconds(5);
 
 Migration test_migration_2(std::string name = "partner_notes") {
   return {2, std::move(name),
@@ -101,8 +103,8 @@ TEST_F(StoreTest, OpenCreatesTheFileInWalModeAndRecordsMigrations) {
   });
   ASSERT_TRUE(mode.ok());
   EXPECT_EQ(mode.value(), "wal");
-  for (const char* table :
-       {"partners", "api_keys", "customers", "objects", "idempotency_keys", "events", "audit_log"}) {
+  for (const char* table : {"partners", "api_keys", "customers", "objects", "idempotency_keys",
+                            "events", "audit_log"}) {
     EXPECT_EQ(count(*store, table), 0) << table;
   }
 }
@@ -255,8 +257,8 @@ TEST_F(StoreTest, ReadsUseReadOnlyConnections) {
       [](Database& db) -> core::Result<bool> { return partners::insert(db, partner("ptn_1")); });
   ASSERT_FALSE(result.ok());
   EXPECT_EQ(result.error().message, "The database failed.");
-  auto writer = store->write_now<bool>(
-      [](Database& db) -> core::Result<bool> { return db.read_only(); });
+  auto writer =
+      store->write_now<bool>([](Database& db) -> core::Result<bool> { return db.read_only(); });
   ASSERT_TRUE(writer.ok());
   EXPECT_FALSE(writer.value());
   EXPECT_EQ(count(*store, "partners"), 0);
@@ -276,16 +278,15 @@ TEST_F(StoreTest, ReadsSeeCommittedWrites) {
 TEST_F(StoreTest, BlockingCallsOnAStoreThreadAreRefusedNotDeadlocked) {
   auto store = Store::open(options());
   auto outer = store->write_now<std::string>([&](Database&) -> core::Result<std::string> {
-    auto inner = store->write_now<core::Ok>(
-        [](Database&) -> core::Result<core::Ok> { return core::Ok{}; });
+    auto inner =
+        store->write_now<core::Ok>([](Database&) -> core::Result<core::Ok> { return core::Ok{}; });
     return inner.ok() ? std::string("ran") : inner.error().message;
   });
   ASSERT_TRUE(outer.ok());
   EXPECT_EQ(outer.value(), "The database failed.");
   auto from_reader = store->read_now<bool>([&](Database&) -> core::Result<bool> {
-    return store->read_now<core::Ok>([](Database&) -> core::Result<core::Ok> {
-                  return core::Ok{};
-                }).ok();
+    return store->read_now<core::Ok>([](Database&) -> core::Result<core::Ok> { return core::Ok{}; })
+        .ok();
   });
   ASSERT_TRUE(from_reader.ok());
   EXPECT_FALSE(from_reader.value());

@@ -13,7 +13,8 @@ namespace portico::store::testing {
 class TempDir {
  public:
   TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "portico-store-XXXXXX").string();
+    std::string pattern =
+        (std::filesystem::temp_directory_path() / "portico-store-XXXXXX").string();
     if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
     path_ = pattern;
   }

@@ -8,6 +8,7 @@
 #include <utility>
 
 #include <boost/asio/any_completion_handler.hpp>
+#include <boost/asio/dispatch.hpp>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -103,18 +104,27 @@ void dispose(ConnectionPtr connection) {
 }
 
 // A caller waiting for a connection slot. Its timer is only started and cancelled under the
-// pool mutex, so a release can never slip between the check and the wait.
+// pool mutex, so a release can never slip between the check and the wait. The handler is only
+// ever move-constructed: Boost 1.81's any_completion_handler move-assignment copies itself
+// into endless recursion (fixed in 1.82).
 struct SlotWaiter {
-  explicit SlotWaiter(asio::any_io_executor executor) : timer(std::move(executor)) {}
+  SlotWaiter(asio::any_io_executor executor, asio::any_completion_handler<void(error_code)> wake)
+      : timer(std::move(executor)), handler(std::move(wake)) {}
   asio::steady_timer timer;
   asio::any_completion_handler<void(error_code)> handler;
   bool settled = false;
 };
 
+// Never completes inline (the caller is inside an initiation or a release), and resumes the
+// waiter on its own executor, which may be a strand.
 void complete(asio::any_completion_handler<void(error_code)> handler, error_code ec,
-              const asio::any_io_executor& fallback) {
-  auto executor = asio::get_associated_executor(handler, fallback);
-  asio::post(executor, [handler = std::move(handler), ec]() mutable { std::move(handler)(ec); });
+              const asio::any_io_executor& via) {
+  asio::post(via, [handler = std::move(handler), ec]() mutable {
+    const auto target = asio::get_associated_executor(handler);
+    asio::dispatch(target, [handler = std::move(handler), ec]() mutable {
+      std::move(handler)(ec);
+    });
+  });
 }
 
 // What one attempt on one connection produced.
@@ -232,8 +242,8 @@ auto async_wait_for_slot(std::shared_ptr<State> state, SteadyClock::time_point d
           complete(std::move(handler), {}, pool->executor);
           return;
         }
-        auto waiter = std::make_shared<SlotWaiter>(pool->executor);
-        waiter->handler = std::move(handler);
+        auto waiter = std::make_shared<SlotWaiter>(
+            pool->executor, asio::any_completion_handler<void(error_code)>(std::move(handler)));
         waiter->timer.expires_at(until);
         waiter->timer.async_wait([pool, waiter](error_code) {
           std::unique_lock expired(pool->mutex);
@@ -372,8 +382,10 @@ asio::awaitable<std::optional<Attempt>> open_connection(State& state, Connection
   connection.plain.reset();
   auto& stream = *connection.tls;
   // SNI carries host names only (RFC 6066 section 3), never IP literals.
+  // SSL_set_tlsext_host_name() is a macro with a C cast; this is its expansion.
   if (!is_ip_literal(options.host) &&
-      SSL_set_tlsext_host_name(stream.native_handle(), options.host.c_str()) != 1) {
+      SSL_ctrl(stream.native_handle(), SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
+               const_cast<char*>(options.host.c_str())) != 1) {
     co_return failed(tls_failed(), "tls: cannot set the server name");
   }
   stream.set_verify_mode(ssl::verify_peer);

@@ -397,7 +397,8 @@ struct Server::Impl {
         rapidjson::StringBuffer text;
         core::json::Writer out(text);
         out.StartObject();
-        core::json::write(out, "error", std::string("simulator handler failed: ") + error.what());
+        const std::string message = std::string("simulator handler failed: ") + error.what();
+        core::json::write(out, "error", std::string_view(message));
         out.EndObject();
         body = text.GetString();
       }
@@ -431,9 +432,9 @@ struct Server::Impl {
       out.StartArray();
       for (const SimRequest& request : snapshot()) {
         out.StartObject();
-        core::json::write(out, "method", request.method);
-        core::json::write(out, "target", request.target);
-        core::json::write(out, "remote_address", request.remote_address);
+        core::json::write(out, "method", std::string_view(request.method));
+        core::json::write(out, "target", std::string_view(request.target));
+        core::json::write(out, "remote_address", std::string_view(request.remote_address));
         out.EndObject();
       }
       out.EndArray();
@@ -447,7 +448,7 @@ struct Server::Impl {
       rapidjson::StringBuffer text;
       core::json::Writer out(text);
       out.StartObject();
-      core::json::write(out, "error", why);
+      core::json::write(out, "error", std::string_view(why));
       out.EndObject();
       return json_response(400, text.GetString());
     };

@@ -26,7 +26,8 @@ void write_customer(core::json::Writer& out, const store::CustomerRecord& custom
 // control characters. Deliverability is the customer's business, not ours.
 bool plausible_email(std::string_view email) {
   const std::size_t at = email.find('@');
-  if (at == 0 || at == std::string_view::npos || email.find('@', at + 1) != std::string_view::npos) {
+  if (at == 0 || at == std::string_view::npos ||
+      email.find('@', at + 1) != std::string_view::npos) {
     return false;
   }
   const std::string_view domain = email.substr(at + 1);
@@ -56,50 +57,49 @@ net::awaitable<server::Response> create_customer(Services& services, RequestCont
   auto country = body.string("country", {.max_length = 2});
   auto external_id = body.string("external_id", {.min_length = 1, .max_length = 128});
   if (email && !plausible_email(*email)) {
-    body.fail(Error::invalid_request("invalid_email", "'email' is not an e-mail address.",
-                                     "email"));
+    body.fail(
+        Error::invalid_request("invalid_email", "'email' is not an e-mail address.", "email"));
   }
   if (country && !iso_country(*country)) {
-    body.fail(Error::invalid_request(
-        "invalid_country", "'country' must be an ISO 3166-1 alpha-2 code such as \"KE\".",
-        "country"));
+    body.fail(Error::invalid_request("invalid_country",
+                                     "'country' must be an ISO 3166-1 alpha-2 code such as \"KE\".",
+                                     "country"));
   }
   if (auto error = body.finish()) co_return error_response(context.request_id, *error);
 
-  store::CustomerRecord customer{
-      .id = core::make_id(core::id_prefix::kCustomer, services.random),
-      .partner_id = context.partner().partner_id,
-      .livemode = context.partner().livemode,
-      .name = std::move(*name),
-      .email = std::move(*email),
-      .country = std::move(country),
-      .external_id = std::move(external_id),
-      .created_at = services.clock.now()};
+  store::CustomerRecord customer{.id = core::make_id(core::id_prefix::kCustomer, services.random),
+                                 .partner_id = context.partner().partner_id,
+                                 .livemode = context.partner().livemode,
+                                 .name = std::move(*name),
+                                 .email = std::move(*email),
+                                 .country = std::move(country),
+                                 .external_id = std::move(external_id),
+                                 .created_at = services.clock.now()};
   auto inserted = co_await services.store.write<store::CustomerRecord>(
-      [customer](store::Database& db) -> core::Result<store::CustomerRecord> {
+      [&customer](store::Database& db) -> core::Result<store::CustomerRecord> {
         if (store::customers::insert(db, customer) ==
             store::customers::InsertOutcome::duplicate_external_id) {
           return Error::conflict("customer_exists",
-                                 "A customer with this external_id already exists.",
-                                 "external_id");
+                                 "A customer with this external_id already exists.", "external_id");
         }
         return customer;
       });
   if (!inserted) co_return error_response(context.request_id, inserted.error());
-  co_return data_response(context.request_id, 201, [&](core::json::Writer& out) {
-    write_customer(out, *inserted);
-  });
+  co_return data_response(context.request_id, 201,
+                          [&](core::json::Writer& out) { write_customer(out, *inserted); });
 }
 
 net::awaitable<server::Response> list_customers(Services& services, RequestContext& context) {
   auto query = list_query(context);
   if (!query) co_return error_response(context.request_id, query.error());
-  const Principal partner = context.partner();
+  const Principal& partner = context.partner();
   using Page = store::Page<store::CustomerRecord>;
+  // Captured by reference: the coroutine frame outlives the co_await (and GCC 12 mishandles
+  // owning temporaries inside co_await expressions).
   auto page = co_await services.store.read<Page>(
-      [partner, query = *query](store::Database& db) -> core::Result<Page> {
-        auto found = store::customers::list(db, partner.partner_id, partner.livemode, query.limit,
-                                            query.starting_after);
+      [&partner, &query](store::Database& db) -> core::Result<Page> {
+        auto found = store::customers::list(db, partner.partner_id, partner.livemode, query->limit,
+                                            query->starting_after);
         if (!found) {
           return Error::invalid_request("invalid_cursor",
                                         "'starting_after' does not name one of your customers.",
@@ -125,7 +125,7 @@ net::awaitable<server::Response> get_customer(Services& services, RequestContext
     co_return error_response(context.request_id, status.error());
   }
   const std::string id(context.param("id"));
-  const Principal partner = context.partner();
+  const Principal& partner = context.partner();
   const Error missing = Error::not_found("Customer not found.", "id");
   // A malformed id cannot exist: answer as for any unknown id, without a database trip.
   if (!core::is_id(id, core::id_prefix::kCustomer)) {
@@ -138,9 +138,8 @@ net::awaitable<server::Response> get_customer(Services& services, RequestContext
         return std::move(*found);
       });
   if (!customer) co_return error_response(context.request_id, customer.error());
-  co_return data_response(context.request_id, 200, [&](core::json::Writer& out) {
-    write_customer(out, *customer);
-  });
+  co_return data_response(context.request_id, 200,
+                          [&](core::json::Writer& out) { write_customer(out, *customer); });
 }
 
 }  // namespace

@@ -6,7 +6,9 @@ namespace portico::store {
 
 namespace {
 
-std::int64_t flag(bool value) { return value ? 1 : 0; }
+std::int64_t flag(bool value) {
+  return value ? 1 : 0;
+}
 
 std::optional<std::string_view> null_if_empty(std::string_view text) {
   if (text.empty()) return std::nullopt;
@@ -55,10 +57,11 @@ std::optional<PartnerRecord> find_by_name(Database& db, std::string_view name) {
 }
 
 std::vector<PartnerRecord> list(Database& db) {
-  Statement query = db.prepare("SELECT " + std::string(kColumns) +
-                               " FROM partners ORDER BY created_at, rowid");
+  Statement query =
+      db.prepare("SELECT " + std::string(kColumns) + " FROM partners ORDER BY created_at, rowid");
   std::vector<PartnerRecord> partners;
-  while (query.step()) partners.push_back(read_row(query));
+  while (query.step())
+    partners.push_back(read_row(query));
   return partners;
 }
 }  // namespace partners
@@ -78,7 +81,8 @@ ApiKeyRecord read_row(const Statement& row) {
   key.hash = row.column_blob(3);
   key.livemode = row.column_int64(4) != 0;
   key.created_at = from_unix_millis(row.column_int64(5));
-  if (const auto revoked = row.column_optional_int64(6)) key.revoked_at = from_unix_millis(*revoked);
+  if (const auto revoked = row.column_optional_int64(6))
+    key.revoked_at = from_unix_millis(*revoked);
   return key;
 }
 
@@ -129,7 +133,8 @@ std::vector<ApiKeyRecord> list_for_partner(Database& db, std::string_view partne
       db.prepare(std::string(kSelect) + "WHERE partner_id = ? ORDER BY created_at, rowid");
   query.bind(1, partner_id);
   std::vector<ApiKeyRecord> keys;
-  while (query.step()) keys.push_back(read_row(query));
+  while (query.step())
+    keys.push_back(read_row(query));
   return keys;
 }
 }  // namespace api_keys
@@ -183,8 +188,8 @@ std::optional<CustomerRecord> find(Database& db, std::string_view partner_id, bo
   return read_row(query);
 }
 
-std::optional<Page<CustomerRecord>> list(Database& db, std::string_view partner_id,
-                                         bool livemode, int limit,
+std::optional<Page<CustomerRecord>> list(Database& db, std::string_view partner_id, bool livemode,
+                                         int limit,
                                          std::optional<std::string_view> starting_after) {
   limit = std::max(limit, 1);
   // Items strictly older than the cursor; INT64_MAX when there is none.
@@ -212,7 +217,8 @@ std::optional<Page<CustomerRecord>> list(Database& db, std::string_view partner_
       .bind(2, flag(livemode))
       .bind(3, before_seq)
       .bind(4, std::int64_t{limit} + 1);
-  while (query.step()) page.items.push_back(read_row(query));
+  while (query.step())
+    page.items.push_back(read_row(query));
   if (page.items.size() > static_cast<std::size_t>(limit)) {
     page.items.pop_back();
     page.has_more = true;

@@ -1,18 +1,21 @@
 #include "portico/store/store.hpp"
 
 #include <atomic>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/post.hpp>
 #include <filesystem>
 #include <map>
 #include <system_error>
 #include <thread>
 
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+
 namespace portico::store {
 
 namespace detail {
 
-core::Error database_failed() { return core::Error::internal("The database failed."); }
+core::Error database_failed() {
+  return core::Error::internal("The database failed.");
+}
 
 namespace {
 void report_to(const ErrorSink& on_error, std::string_view message) {
@@ -109,7 +112,8 @@ void check_migration_list(const std::vector<Migration>& migrations) {
 // Refuses a database that a newer binary migrated, or whose history differs from ours.
 void check_recorded(Database& db, const std::vector<Migration>& migrations) {
   std::map<std::int64_t, const Migration*> known;
-  for (const Migration& migration : migrations) known[migration.version] = &migration;
+  for (const Migration& migration : migrations)
+    known[migration.version] = &migration;
   const std::int64_t newest = migrations.empty() ? 0 : migrations.back().version;
 
   Statement recorded = db.prepare("SELECT version, name FROM schema_migrations ORDER BY version");
@@ -189,13 +193,13 @@ std::unique_ptr<Store> Store::open(StoreOptions options) {
   Database writer = Database::open(options.path, false);
   const int version = migrate(writer, options.migrations, clock);
   std::vector<Database> readers;
-  for (int i = 0; i < options.readers; ++i) readers.push_back(Database::open(options.path, true));
+  for (int i = 0; i < options.readers; ++i)
+    readers.push_back(Database::open(options.path, true));
   return std::unique_ptr<Store>(
       new Store(std::move(writer), std::move(readers), version, std::move(options.on_error)));
 }
 
-Store::Store(Database writer, std::vector<Database> readers, int schema_version,
-             ErrorSink on_error)
+Store::Store(Database writer, std::vector<Database> readers, int schema_version, ErrorSink on_error)
     : on_error_(std::move(on_error)),
       schema_version_(schema_version),
       writer_(std::make_unique<Worker>(std::move(writer), on_error_)) {
@@ -230,7 +234,9 @@ bool Store::on_store_thread() const {
   return false;
 }
 
-void Store::report(std::string_view message) const { detail::report_to(on_error_, message); }
+void Store::report(std::string_view message) const {
+  detail::report_to(on_error_, message);
+}
 
 namespace {
 class HealthJob final : public detail::Job {

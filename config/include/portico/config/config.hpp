@@ -59,10 +59,10 @@ struct KeysConfig {
 };
 
 struct Endpoint {
-  std::string scheme;  // "http" or "https"
-  std::string host;    // lowercase; an IPv6 literal without brackets
+  std::string scheme;      // "http" or "https"
+  std::string host;        // lowercase; an IPv6 literal without brackets
   std::uint16_t port = 0;  // 80 or 443 when the URL gives none
-  std::string base_path;  // "" or e.g. "/api/v1" (no trailing slash)
+  std::string base_path;   // "" or e.g. "/api/v1" (no trailing slash)
 
   bool tls() const { return scheme == "https"; }
   std::string origin() const;  // scheme://host, plus :port when it is not the default
@@ -95,7 +95,7 @@ struct ProviderConfig {
 
 struct RoutingConfig {
   std::vector<std::pair<std::string, std::vector<std::string>>> domains;  // ".co.ke" or "*"
-  std::map<std::string, std::vector<std::string>, std::less<>> ssl;  // dv ov ev wildcard multi
+  std::map<std::string, std::vector<std::string>, std::less<>> ssl;       // dv ov ev wildcard multi
   std::map<std::string, std::vector<std::string>, std::less<>> hosting;
 
   // The instances for a domain: the longest suffix matching on a label boundary (".co.ke"

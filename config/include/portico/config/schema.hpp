@@ -25,7 +25,7 @@ struct FieldSpec {
   std::string name;
   FieldKind kind = FieldKind::string;
   bool required = false;
-  std::string help;  // shown when the field is missing
+  std::string help = {};  // shown when the field is missing
   std::int64_t min = INT64_MIN;
   std::int64_t max = INT64_MAX;
 };

@@ -27,6 +27,7 @@ std::string to_string(const rapidjson::Value& value);
 
 void write(Writer& out, std::string_view key, std::string_view value);
 void write(Writer& out, std::string_view key, const char* value);
+void write(Writer& out, std::string_view key, const std::string& value);
 void write(Writer& out, std::string_view key, std::int64_t value);
 void write(Writer& out, std::string_view key, int value);
 void write(Writer& out, std::string_view key, bool value);

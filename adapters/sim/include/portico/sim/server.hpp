@@ -48,7 +48,7 @@ enum class FaultKind { latency, timeout, reset, status, rate_limit, garbage };
 
 struct Fault {
   FaultKind kind = FaultKind::status;
-  std::string path_prefix;  // matched against the request path; empty = any path
+  std::string path_prefix{};  // matched against the request path; empty = any path
   int count = 1;            // how many requests it hits; -1 = until cleared
   std::chrono::milliseconds delay{0};  // latency: wait this long before answering
   int status = 503;                    // status: answer this status with a JSON error body

@@ -21,11 +21,11 @@ struct Principal {
 struct RequestContext {
   std::string request_id;
   const server::Request& request;
-  std::string path;                                    // percent-decoded
-  std::map<std::string, std::string, std::less<>> query;  // percent-decoded
-  std::map<std::string, std::string, std::less<>> params;  // from {name} route segments
-  std::optional<Principal> principal;
-  std::string route;  // the matched pattern, for metrics and logs
+  std::string path{};                                        // percent-decoded
+  std::map<std::string, std::string, std::less<>> query{};   // percent-decoded
+  std::map<std::string, std::string, std::less<>> params{};  // from {name} route segments
+  std::optional<Principal> principal{};
+  std::string route{};  // the matched pattern, for metrics and logs
 
   const Principal& partner() const { return *principal; }
   std::string_view param(std::string_view name) const {

@@ -6,6 +6,7 @@
 
 #include "portico/api/router.hpp"
 #include "portico/api/services.hpp"
+#include "portico/core/json.hpp"
 #include "portico/core/result.hpp"
 
 namespace portico::api {

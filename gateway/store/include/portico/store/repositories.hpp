@@ -96,9 +96,8 @@ std::optional<CustomerRecord> find(Database& db, std::string_view partner_id, bo
 // Newest first, at most `limit` items (a limit below 1 counts as 1). `starting_after` is the
 // id of an item from a previous page of this partner and mode; std::nullopt when it is not one
 // (the caller answers 400). Run it inside one read so total and items agree.
-std::optional<Page<CustomerRecord>> list(Database& db, std::string_view partner_id,
-                                         bool livemode, int limit,
-                                         std::optional<std::string_view> starting_after);
+std::optional<Page<CustomerRecord>> list(Database& db, std::string_view partner_id, bool livemode,
+                                         int limit, std::optional<std::string_view> starting_after);
 }  // namespace customers
 
 namespace audit {

@@ -1,11 +1,5 @@
 #pragma once
 
-#include <boost/asio/associated_executor.hpp>
-#include <boost/asio/async_result.hpp>
-#include <boost/asio/awaitable.hpp>
-#include <boost/asio/dispatch.hpp>
-#include <boost/asio/executor_work_guard.hpp>
-#include <boost/asio/use_awaitable.hpp>
 #include <chrono>
 #include <functional>
 #include <future>
@@ -13,8 +7,16 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <vector>
+
+#include <boost/asio/associated_executor.hpp>
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/use_awaitable.hpp>
 
 #include "portico/core/clock.hpp"
 #include "portico/core/result.hpp"
@@ -97,6 +99,14 @@ class WorkJob final : public Job {
   Deliver deliver_;
 };
 
+// GCC 12 destroys a temporary whose destructor does something (a lambda capturing a string by
+// value, an aggregate) twice when it appears in a co_await expression: a double free. So the
+// awaitable write()/read() accept only lvalues or trivially destructible temporaries, such as
+// lambdas capturing by reference, which are safe because the caller's frame outlives the work.
+template <typename Work>
+inline constexpr bool safe_in_co_await =
+    std::is_lvalue_reference_v<Work> || std::is_trivially_destructible_v<std::remove_cvref_t<Work>>;
+
 }  // namespace detail
 
 // The database: one writer thread (the only connection that writes, so transactions never
@@ -105,6 +115,9 @@ class WorkJob final : public Job {
 // Destroy the Store only after every caller has stopped submitting work.
 class Store {
  public:
+  template <typename T>
+  using Job = std::function<core::Result<T>(Database&)>;
+
   // Opens (creating the file and its directory), applies pending migrations each in its own
   // transaction and records them in `schema_migrations(version, name, applied_at)`; refuses
   // (throws StoreError) a database whose recorded version is newer than the binary knows or
@@ -117,15 +130,23 @@ class Store {
   // Runs `work` on the writer thread inside BEGIN IMMEDIATE ... COMMIT; an error Result or an
   // exception rolls back (an exception or a SQLite failure answers database_failed()). The
   // calling coroutine resumes on its own executor.
-  template <typename T>
-  boost::asio::awaitable<core::Result<T>> write(std::function<core::Result<T>(Database&)> work) {
-    return submit<T>(detail::Access::write, std::move(work));
+  //
+  // Capture by reference (the coroutine's locals outlive the co_await) or pass a named
+  // function object: see detail::safe_in_co_await for why a temporary closure that owns
+  // strings is refused at compile time.
+  template <typename T, typename Work>
+  boost::asio::awaitable<core::Result<T>> write(Work&& work) {
+    static_assert(detail::safe_in_co_await<Work>,
+                  "capture by reference or pass a named object (see safe_in_co_await)");
+    return submit<T>(detail::Access::write, Job<T>(std::forward<Work>(work)));
   }
   // Runs `work` on a reader thread, on its read-only connection, inside one read transaction
   // (every statement sees the same snapshot).
-  template <typename T>
-  boost::asio::awaitable<core::Result<T>> read(std::function<core::Result<T>(Database&)> work) {
-    return submit<T>(detail::Access::read, std::move(work));
+  template <typename T, typename Work>
+  boost::asio::awaitable<core::Result<T>> read(Work&& work) {
+    static_assert(detail::safe_in_co_await<Work>,
+                  "capture by reference or pass a named object (see safe_in_co_await)");
+    return submit<T>(detail::Access::read, Job<T>(std::forward<Work>(work)));
   }
 
   // Blocking versions for the CLI and start-up: they wait for the store thread, so never call
@@ -191,8 +212,8 @@ class Store {
     auto deliver = [promise = std::move(promise)](core::Result<T> result) mutable {
       promise.set_value(std::move(result));
     };
-    enqueue(access, std::make_unique<detail::WorkJob<T, decltype(deliver)>>(
-                        access, std::move(work), std::move(deliver)));
+    enqueue(access, std::make_unique<detail::WorkJob<T, decltype(deliver)>>(access, std::move(work),
+                                                                            std::move(deliver)));
     return future.get();
   }
 
