@@ -1,6 +1,6 @@
-#include <stdexcept>
-
 #include "portico/adapters/registry.hpp"
+
+#include <stdexcept>
 
 namespace portico::adapters {
 
@@ -15,8 +15,8 @@ void Health::record(const http::Exchange& exchange) {
   } else {
     ++state_.failures;
     state_.last_failure = clock_.now();
-    state_.last_error_code =
-        exchange.error_code.empty() ? "http_" + std::to_string(exchange.status) : exchange.error_code;
+    state_.last_error_code = exchange.error_code.empty() ? "http_" + std::to_string(exchange.status)
+                                                         : exchange.error_code;
   }
 }
 
@@ -39,7 +39,8 @@ const ProviderType* Registry::find(std::string_view type) const {
 
 config::ProviderSchemas Registry::schemas() const {
   config::ProviderSchemas schemas;
-  for (const auto& [name, type] : types_) schemas.emplace(name, type.schema);
+  for (const auto& [name, type] : types_)
+    schemas.emplace(name, type.schema);
   return schemas;
 }
 
@@ -60,8 +61,8 @@ std::map<std::string, std::unique_ptr<ProviderInstance>, std::less<>> Registry::
     options.timeout = provider.timeout;
     options.max_connections = static_cast<std::size_t>(provider.max_concurrency);
     options.secrets = provider.secret_values();
-    options.on_exchange = [health, &provider, sink = dependencies.on_exchange](
-                              const http::Exchange& exchange) {
+    options.on_exchange = [health, &provider,
+                           sink = dependencies.on_exchange](const http::Exchange& exchange) {
       health->record(exchange);
       if (sink) sink(provider, exchange);
     };

@@ -12,8 +12,8 @@
 #include <string>
 #include <vector>
 
-#include "portico/admin/accounts.hpp"
 #include "portico/adapters/registry.hpp"
+#include "portico/admin/accounts.hpp"
 #include "portico/config/config.hpp"
 #include "portico/core/clock.hpp"
 #include "portico/gateway/app.hpp"

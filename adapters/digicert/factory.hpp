@@ -4,7 +4,8 @@
 
 namespace portico::adapters::digicert {
 
-// Registers the `digicert` provider type (DigiCert CertCentral v2): its config schema and its factory.
+// Registers the `digicert` provider type (DigiCert CertCentral v2): its config schema and its
+// factory.
 void register_type(Registry& registry);
 
 }  // namespace portico::adapters::digicert

@@ -51,7 +51,8 @@ std::optional<TimePoint> parse_rfc3339(std::string_view text) {
   if (at < text.size() && text[at] == '.') {
     ++at;
     const std::size_t digits = at;
-    while (at < text.size() && text[at] >= '0' && text[at] <= '9') ++at;
+    while (at < text.size() && text[at] >= '0' && text[at] <= '9')
+      ++at;
     if (at == digits) return std::nullopt;
   }
   int offset_seconds = 0;

@@ -27,10 +27,14 @@ std::string hmac(const EVP_MD* md, std::string_view key, std::string_view data) 
 
 const EVP_CIPHER* cbc_cipher(std::size_t key_length) {
   switch (key_length) {
-    case 16: return EVP_aes_128_cbc();
-    case 24: return EVP_aes_192_cbc();
-    case 32: return EVP_aes_256_cbc();
-    default: return nullptr;
+    case 16:
+      return EVP_aes_128_cbc();
+    case 24:
+      return EVP_aes_192_cbc();
+    case 32:
+      return EVP_aes_256_cbc();
+    default:
+      return nullptr;
   }
 }
 
@@ -40,9 +44,9 @@ std::optional<std::string> cbc(bool encrypt, std::string_view key, std::string_v
   if (cipher == nullptr || iv.size() != 16) return std::nullopt;
   std::unique_ptr<EVP_CIPHER_CTX, decltype(&EVP_CIPHER_CTX_free)> ctx(EVP_CIPHER_CTX_new(),
                                                                       EVP_CIPHER_CTX_free);
-  if (!ctx ||
-      EVP_CipherInit_ex(ctx.get(), cipher, nullptr, reinterpret_cast<const unsigned char*>(key.data()),
-                        reinterpret_cast<const unsigned char*>(iv.data()), encrypt ? 1 : 0) != 1) {
+  if (!ctx || EVP_CipherInit_ex(
+                  ctx.get(), cipher, nullptr, reinterpret_cast<const unsigned char*>(key.data()),
+                  reinterpret_cast<const unsigned char*>(iv.data()), encrypt ? 1 : 0) != 1) {
     return std::nullopt;
   }
   std::string out(input.size() + 16, '\0');
@@ -59,7 +63,8 @@ std::optional<std::string> cbc(bool encrypt, std::string_view key, std::string_v
   return out;
 }
 
-constexpr std::string_view kB64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+constexpr std::string_view kB64 =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 constexpr std::string_view kB64Url =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
@@ -88,8 +93,7 @@ std::string encode64(std::string_view bytes, std::string_view alphabet, bool pad
   return out;
 }
 
-std::optional<std::string> decode64(std::string_view text, std::string_view alphabet,
-                                    bool padded) {
+std::optional<std::string> decode64(std::string_view text, std::string_view alphabet, bool padded) {
   if (padded) {
     if (text.size() % 4 != 0) return std::nullopt;
     std::size_t pads = 0;
@@ -118,8 +122,12 @@ std::optional<std::string> decode64(std::string_view text, std::string_view alph
 
 }  // namespace
 
-std::string sha1(std::string_view data) { return digest(EVP_sha1(), data); }
-std::string sha256(std::string_view data) { return digest(EVP_sha256(), data); }
+std::string sha1(std::string_view data) {
+  return digest(EVP_sha1(), data);
+}
+std::string sha256(std::string_view data) {
+  return digest(EVP_sha256(), data);
+}
 std::string hmac_sha1(std::string_view key, std::string_view data) {
   return hmac(EVP_sha1(), key, data);
 }
@@ -158,11 +166,15 @@ std::optional<std::string> from_hex(std::string_view text) {
   return out;
 }
 
-std::string base64(std::string_view bytes) { return encode64(bytes, kB64, true); }
+std::string base64(std::string_view bytes) {
+  return encode64(bytes, kB64, true);
+}
 std::optional<std::string> from_base64(std::string_view text) {
   return decode64(text, kB64, true);
 }
-std::string base64url(std::string_view bytes) { return encode64(bytes, kB64Url, false); }
+std::string base64url(std::string_view bytes) {
+  return encode64(bytes, kB64Url, false);
+}
 std::optional<std::string> from_base64url(std::string_view text) {
   return decode64(text, kB64Url, false);
 }

@@ -4,13 +4,20 @@ namespace portico::core {
 
 std::string_view error_type_name(ErrorType type) {
   switch (type) {
-    case ErrorType::invalid_request: return "invalid_request_error";
-    case ErrorType::authentication: return "authentication_error";
-    case ErrorType::permission: return "permission_error";
-    case ErrorType::rate_limit: return "rate_limit_error";
-    case ErrorType::idempotency: return "idempotency_error";
-    case ErrorType::upstream: return "upstream_error";
-    case ErrorType::api: return "api_error";
+    case ErrorType::invalid_request:
+      return "invalid_request_error";
+    case ErrorType::authentication:
+      return "authentication_error";
+    case ErrorType::permission:
+      return "permission_error";
+    case ErrorType::rate_limit:
+      return "rate_limit_error";
+    case ErrorType::idempotency:
+      return "idempotency_error";
+    case ErrorType::upstream:
+      return "upstream_error";
+    case ErrorType::api:
+      return "api_error";
   }
   return "api_error";
 }

@@ -100,13 +100,27 @@ constexpr std::array<std::pair<Operation, std::string_view>, 29> kOperations{{
 }};
 }  // namespace
 
-std::string_view name_of(DomainStatus value) { return lookup(kDomainStatuses, value); }
-std::string_view name_of(DnsRecordType value) { return lookup(kRecordTypes, value); }
-std::string_view name_of(CertificateType value) { return lookup(kCertificateTypes, value); }
-std::string_view name_of(DcvMethod value) { return lookup(kDcvMethods, value); }
-std::string_view name_of(CertificateStatus value) { return lookup(kCertificateStatuses, value); }
-std::string_view name_of(HostingStatus value) { return lookup(kHostingStatuses, value); }
-std::string_view name_of(Operation value) { return lookup(kOperations, value); }
+std::string_view name_of(DomainStatus value) {
+  return lookup(kDomainStatuses, value);
+}
+std::string_view name_of(DnsRecordType value) {
+  return lookup(kRecordTypes, value);
+}
+std::string_view name_of(CertificateType value) {
+  return lookup(kCertificateTypes, value);
+}
+std::string_view name_of(DcvMethod value) {
+  return lookup(kDcvMethods, value);
+}
+std::string_view name_of(CertificateStatus value) {
+  return lookup(kCertificateStatuses, value);
+}
+std::string_view name_of(HostingStatus value) {
+  return lookup(kHostingStatuses, value);
+}
+std::string_view name_of(Operation value) {
+  return lookup(kOperations, value);
+}
 
 std::optional<DnsRecordType> parse_dns_record_type(std::string_view text) {
   return reverse(kRecordTypes, text);

@@ -12,8 +12,8 @@ namespace {
 bool valid_partner_name(std::string_view name) {
   if (name.empty() || name.size() > 100) return false;
   for (char c : name) {
-    const bool allowed = std::isalnum(static_cast<unsigned char>(c)) != 0 || c == ' ' ||
-                         c == '.' || c == '_' || c == '-';
+    const bool allowed = std::isalnum(static_cast<unsigned char>(c)) != 0 || c == ' ' || c == '.' ||
+                         c == '_' || c == '-';
     if (!allowed) return false;
   }
   return true;
@@ -51,9 +51,9 @@ core::Result<store::PartnerRecord> create_partner(store::Database& db, std::stri
   return partner;
 }
 
-core::Result<CreatedKey> create_key(store::Database& db, std::string_view partner_id,
-                                    bool livemode, std::string_view brand, const Actor& actor,
-                                    core::TimePoint now, core::Random& random) {
+core::Result<CreatedKey> create_key(store::Database& db, std::string_view partner_id, bool livemode,
+                                    std::string_view brand, const Actor& actor, core::TimePoint now,
+                                    core::Random& random) {
   if (!store::partners::find_by_id(db, partner_id)) {
     return Error::not_found("Partner not found.", "partner");
   }

@@ -50,14 +50,13 @@ void write_time(core::json::Writer& out, std::string_view name,
 // GET /admin/health: 200 while the database answers, 503 when it does not; each provider
 // instance as far as its calls tell.
 net::awaitable<Response> health(api::Services& services, RequestContext& context) {
-  auto database = co_await services.store.read<core::Ok>(
-      [](store::Database& db) -> core::Status {
-        db.exec("SELECT count(*) FROM schema_migrations");
-        return core::Ok{};
-      });
+  auto database = co_await services.store.read<core::Ok>([](store::Database& db) -> core::Status {
+    db.exec("SELECT count(*) FROM schema_migrations");
+    return core::Ok{};
+  });
   const bool database_ok = database.ok();
-  Response response = api::data_response(
-      context.request_id, database_ok ? 200 : 503, [&](core::json::Writer& out) {
+  Response response =
+      api::data_response(context.request_id, database_ok ? 200 : 503, [&](core::json::Writer& out) {
         core::json::write(out, "object", "health");
         core::json::write(out, "status", database_ok ? "ok" : "unavailable");
         core::json::key(out, "database");
@@ -120,10 +119,9 @@ net::awaitable<Response> create_partner_route(api::Services& services, RequestCo
   auto name = body.string("name", {.required = true, .min_length = 1, .max_length = 100});
   if (auto error = body.finish()) co_return api::error_response(context.request_id, *error);
   const Actor actor{"admin-api", context.request_id};
-  auto partner = co_await services.store.write<store::PartnerRecord>(
-      [&](store::Database& db) {
-        return create_partner(db, *name, actor, services.clock.now(), services.random);
-      });
+  auto partner = co_await services.store.write<store::PartnerRecord>([&](store::Database& db) {
+    return create_partner(db, *name, actor, services.clock.now(), services.random);
+  });
   if (!partner) co_return api::error_response(context.request_id, partner.error());
   co_return api::data_response(context.request_id, 201,
                                [&](core::json::Writer& out) { write_partner(out, *partner); });
@@ -196,9 +194,8 @@ net::awaitable<Response> list_keys(api::Services& services, RequestContext& cont
 net::awaitable<Response> revoke_key_route(api::Services& services, RequestContext& context) {
   const std::string key_id(context.param("id"));
   const Actor actor{"admin-api", context.request_id};
-  auto key = co_await services.store.write<store::ApiKeyRecord>([&](store::Database& db) {
-    return revoke_key(db, key_id, actor, services.clock.now());
-  });
+  auto key = co_await services.store.write<store::ApiKeyRecord>(
+      [&](store::Database& db) { return revoke_key(db, key_id, actor, services.clock.now()); });
   if (!key) co_return api::error_response(context.request_id, key.error());
   co_return api::data_response(context.request_id, 200,
                                [&](core::json::Writer& out) { write_key(out, *key); });

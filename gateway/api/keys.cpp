@@ -34,6 +34,8 @@ std::string key_prefix(std::string_view key) {
   return std::string(key.substr(0, key.size() - kKeySecretChars + kKeyPrefixSecretChars));
 }
 
-std::string key_hash(std::string_view key) { return core::crypto::sha256(key); }
+std::string key_hash(std::string_view key) {
+  return core::crypto::sha256(key);
+}
 
 }  // namespace portico::api

@@ -2,7 +2,9 @@
 
 namespace portico::api {
 
-void Router::add(Route route) { routes_.push_back(std::move(route)); }
+void Router::add(Route route) {
+  routes_.push_back(std::move(route));
+}
 
 bool Router::match_pattern(std::string_view pattern, std::string_view path,
                            std::map<std::string, std::string, std::less<>>& params) {

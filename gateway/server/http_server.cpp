@@ -48,7 +48,9 @@ struct HttpServer::Connection {
 
 namespace {
 
-beast::tcp_stream& lowest(beast::tcp_stream& stream) { return stream; }
+beast::tcp_stream& lowest(beast::tcp_stream& stream) {
+  return stream;
+}
 beast::tcp_stream& lowest(beast::ssl_stream<beast::tcp_stream>& stream) {
   return stream.next_layer();
 }
@@ -111,13 +113,14 @@ net::awaitable<void> serve(Stream stream, std::shared_ptr<HttpServer::Connection
       response = rejecter(431, "header_too_large",
                           "The request headers are larger than this server accepts.", 11);
     } else if (read_error == http::error::body_limit) {
-      response = rejecter(413, "body_too_large",
-                          "The request body is larger than " +
-                              std::to_string(limits.max_body_bytes) + " bytes.",
-                          11);
+      response = rejecter(
+          413, "body_too_large",
+          "The request body is larger than " + std::to_string(limits.max_body_bytes) + " bytes.",
+          11);
     } else if (read_error == beast::error::timeout || read_error == http::error::end_of_stream ||
                read_error == net::error::eof || read_error == net::error::operation_aborted ||
-               read_error == net::error::connection_reset || read_error == ssl::error::stream_truncated) {
+               read_error == net::error::connection_reset ||
+               read_error == ssl::error::stream_truncated) {
       break;  // the client went away or was too slow: nobody is left to answer
     } else if (read_error) {
       response = rejecter(400, "invalid_http", "The request is not valid HTTP/1.1.", 11);
@@ -271,8 +274,8 @@ std::shared_ptr<ssl::context> make_server_tls(const std::string& cert_file,
                                               const std::string& key_file) {
   auto context = std::make_shared<ssl::context>(ssl::context::tls_server);
   context->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
-                       ssl::context::no_sslv3 | ssl::context::no_tlsv1 |
-                       ssl::context::no_tlsv1_1 | ssl::context::single_dh_use);
+                       ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 |
+                       ssl::context::single_dh_use);
   context->use_certificate_chain_file(cert_file);
   context->use_private_key_file(key_file, ssl::context::pem);
   return context;

@@ -6,7 +6,8 @@ namespace portico::server {
 
 namespace {
 void append_value(std::string& line, std::string_view value) {
-  const bool plain = !value.empty() && value.find_first_of(" \"=\\\n\r\t") == std::string_view::npos;
+  const bool plain =
+      !value.empty() && value.find_first_of(" \"=\\\n\r\t") == std::string_view::npos;
   if (plain) {
     line += value;
     return;
@@ -14,11 +15,21 @@ void append_value(std::string& line, std::string_view value) {
   line += '"';
   for (char c : value) {
     switch (c) {
-      case '"': line += "\\\""; break;
-      case '\\': line += "\\\\"; break;
-      case '\n': line += "\\n"; break;
-      case '\r': line += "\\r"; break;
-      case '\t': line += "\\t"; break;
+      case '"':
+        line += "\\\"";
+        break;
+      case '\\':
+        line += "\\\\";
+        break;
+      case '\n':
+        line += "\\n";
+        break;
+      case '\r':
+        line += "\\r";
+        break;
+      case '\t':
+        line += "\\t";
+        break;
       default:
         // Control bytes from hostile input must not forge log lines.
         if (static_cast<unsigned char>(c) < 0x20) {

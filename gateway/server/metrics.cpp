@@ -9,8 +9,7 @@ void Metrics::observe(std::string_view listener, std::string_view method, std::s
   const double seconds = std::chrono::duration<double>(duration).count();
   std::lock_guard lock(mutex_);
   ++requests_[{std::string(listener), std::string(method), std::string(route), status}];
-  Histogram& histogram =
-      latency_[{std::string(listener), std::string(method), std::string(route)}];
+  Histogram& histogram = latency_[{std::string(listener), std::string(method), std::string(route)}];
   for (std::size_t i = 0; i < kBuckets.size(); ++i) {
     if (seconds <= kBuckets[i]) ++histogram.counts[i];
   }
@@ -42,8 +41,9 @@ std::string Metrics::render() const {
     out += "portico_http_requests_total{" + labels(listener, method, route) + ",status=\"" +
            std::to_string(status) + "\"} " + std::to_string(count) + "\n";
   }
-  out += "# HELP portico_http_request_duration_seconds Time from a request's arrival to its "
-         "response.\n";
+  out +=
+      "# HELP portico_http_request_duration_seconds Time from a request's arrival to its "
+      "response.\n";
   out += "# TYPE portico_http_request_duration_seconds histogram\n";
   for (const auto& [key, histogram] : latency_) {
     const auto& [listener, method, route] = key;
@@ -54,8 +54,8 @@ std::string Metrics::render() const {
     }
     out += "portico_http_request_duration_seconds_bucket{" + base + ",le=\"+Inf\"} " +
            std::to_string(histogram.total) + "\n";
-    out += "portico_http_request_duration_seconds_sum{" + base + "} " + number(histogram.sum) +
-           "\n";
+    out +=
+        "portico_http_request_duration_seconds_sum{" + base + "} " + number(histogram.sum) + "\n";
     out += "portico_http_request_duration_seconds_count{" + base + "} " +
            std::to_string(histogram.total) + "\n";
   }

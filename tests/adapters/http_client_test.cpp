@@ -12,10 +12,11 @@
 #include <boost/asio/io_context.hpp>
 #include <gtest/gtest.h>
 
-#include "adapters/adapter_test_support.hpp"
 #include "portico/http/client.hpp"
 #include "portico/sim/server.hpp"
 #include "portico/sim/test_ca.hpp"
+
+#include "adapters/adapter_test_support.hpp"
 
 namespace portico {
 namespace {
@@ -68,7 +69,9 @@ ClientOptions options_for(const sim::Server& server) {
   return options;
 }
 
-Request get(std::string target) { return Request{"GET", std::move(target), {}, {}}; }
+Request get(std::string target) {
+  return Request{"GET", std::move(target), {}, {}};
+}
 
 const sim::Header* find_exact(const SimRequest& request, std::string_view name) {
   auto it = std::find_if(request.headers.begin(), request.headers.end(),
@@ -246,7 +249,7 @@ TEST_F(HttpClientTest, ClosesIdleConnectionsPastTheKeepalive) {
   EXPECT_TRUE(test::eventually([&] { return server->connections_open() == 1; }));
 }
 
-TEST_F(HttpClientTest, StalePooledConnectionIsRetriedOnceForGet) {
+TEST_F(HttpClientTest, ClosedPooledConnectionIsReplacedForGet) {
   auto first = make_server();
   first->start();
   const std::uint16_t port = first->port();
@@ -263,23 +266,53 @@ TEST_F(HttpClientTest, StalePooledConnectionIsRetriedOnceForGet) {
   EXPECT_EQ(second->journal().size(), 1U);
 }
 
-TEST_F(HttpClientTest, StalePooledConnectionIsNotResentForPost) {
+TEST_F(HttpClientTest, ClosedPooledConnectionIsNoticedBeforeAPostIsWritten) {
   auto first = make_server();
   first->start();
   const std::uint16_t port = first->port();
   Client client(io_.get_executor(), options_for(*first));
   ASSERT_TRUE(call(client, get("/hello/a")).ok());
   first->stop();
+  ASSERT_TRUE(test::eventually([&] { return first->connections_open() == 0; }));
 
   auto second = make_server({.port = port});
   second->start();
   auto result = call(client, Request{"POST", "/echo", {}, "charge=100"});
 
+  ASSERT_TRUE(result.ok()) << result.error().code;
+  EXPECT_EQ(second->journal().size(), 1U);
+  EXPECT_EQ(second->connections_accepted(), 1U);
+}
+
+TEST_F(HttpClientTest, PooledConnectionLostAfterWritingIsRetriedForGet) {
+  auto server = make_server();
+  server->start();
+  Client client(io_.get_executor(), options_for(*server));
+  ASSERT_TRUE(call(client, get("/hello/a")).ok());
+
+  server->inject({.kind = FaultKind::reset});
+  auto result = call(client, get("/hello/b"));
+
+  ASSERT_TRUE(result.ok()) << result.error().code;
+  EXPECT_EQ(result->body, R"({"hello":"b"})");
+  EXPECT_EQ(server->journal().size(), 3U);  // a, b (reset), b again
+  EXPECT_EQ(server->connections_accepted(), 2U);
+}
+
+TEST_F(HttpClientTest, PooledConnectionLostAfterWritingIsNotResentForPost) {
+  auto server = make_server();
+  server->start();
+  Client client(io_.get_executor(), options_for(*server));
+  ASSERT_TRUE(call(client, get("/hello/a")).ok());
+
+  server->inject({.kind = FaultKind::reset});
+  auto result = call(client, Request{"POST", "/echo", {}, "charge=100"});
+
   expect_error(result, "upstream_connection_lost", 502, true);
-  EXPECT_TRUE(second->journal().empty());
+  EXPECT_EQ(server->journal().size(), 2U);  // the POST arrived once, never twice
   // The failed connection was dropped: the next call opens a fresh one.
   EXPECT_TRUE(call(client, Request{"POST", "/echo", {}, "charge=100"}).ok());
-  EXPECT_EQ(second->journal().size(), 1U);
+  EXPECT_EQ(server->connections_accepted(), 2U);
 }
 
 TEST_F(HttpClientTest, LatencyPastTheDeadlineIsATimeoutWithUnknownOutcome) {
@@ -401,8 +434,8 @@ TEST_F(HttpClientTest, AfterHandlerFaultsHappenAfterTheSupplierActed) {
     return json(R"({"order":"o1"})", 201);
   });
   server.inject({.kind = FaultKind::reset, .path_prefix = "/orders", .after_handler = true});
-  server.inject({.kind = FaultKind::status, .path_prefix = "/orders", .status = 502,
-                 .after_handler = true});
+  server.inject(
+      {.kind = FaultKind::status, .path_prefix = "/orders", .status = 502, .after_handler = true});
   server.start();
   Client client(io_.get_executor(), options_for(server));
 
@@ -542,7 +575,7 @@ TEST_F(HttpClientTest, ExchangeTextsAreRedacted) {
   Client client(io_.get_executor(), options);
 
   Request request{"POST",
-                  "/echo",
+                  "/echo?token=s3cr3t-value-123",
                   {{"Authorization", "Bearer tok-abcdef-999"}, {"X-DC-DEVKEY", "devkey-777777"}},
                   R"({"token":"s3cr3t-value-123","name":"visible"})"};
   auto result = call(client, request);
@@ -554,7 +587,8 @@ TEST_F(HttpClientTest, ExchangeTextsAreRedacted) {
   EXPECT_TRUE(exchange.ok);
   EXPECT_EQ(exchange.status, 200);
   EXPECT_EQ(exchange.method, "POST");
-  EXPECT_EQ(exchange.target, "/echo");
+  EXPECT_EQ(exchange.target, "/echo?token=[redacted]");
+  EXPECT_EQ(server->journal().back().query, "token=s3cr3t-value-123");
   for (const std::string& text : {exchange.request_text, exchange.response_text}) {
     EXPECT_EQ(text.find("tok-abcdef-999"), std::string::npos) << text;
     EXPECT_EQ(text.find("devkey-777777"), std::string::npos) << text;
@@ -562,7 +596,7 @@ TEST_F(HttpClientTest, ExchangeTextsAreRedacted) {
     EXPECT_NE(text.find("[redacted]"), std::string::npos) << text;
     EXPECT_NE(text.find("visible"), std::string::npos) << text;
   }
-  EXPECT_EQ(exchange.request_text.rfind("POST /echo HTTP/1.1\r\n", 0), 0U);
+  EXPECT_EQ(exchange.request_text.rfind("POST /echo?token=[redacted] HTTP/1.1\r\n", 0), 0U);
   EXPECT_EQ(exchange.response_text.rfind("HTTP/1.1 200 OK\r\n", 0), 0U);
   EXPECT_NE(exchange.request_text.find("Authorization: [redacted]"), std::string::npos);
 }
@@ -638,15 +672,18 @@ TEST_F(HttpClientTest, ConcurrentCallsFromSeveralThreads) {
 
   auto guard = asio::make_work_guard(io_);
   std::vector<std::thread> threads;
-  for (int i = 0; i < 2; ++i) threads.emplace_back([this] { io_.run(); });
+  for (int i = 0; i < 2; ++i)
+    threads.emplace_back([this] { io_.run(); });
   std::vector<std::future<std::optional<core::Result<Response>>>> calls;
   for (int i = 0; i < 24; ++i) {
     calls.push_back(test::spawn(io_, client.send(get("/hello/" + std::to_string(i)))));
   }
   int succeeded = 0;
-  for (auto& result : calls) succeeded += result.get()->ok() ? 1 : 0;
+  for (auto& result : calls)
+    succeeded += result.get()->ok() ? 1 : 0;
   guard.reset();
-  for (auto& thread : threads) thread.join();
+  for (auto& thread : threads)
+    thread.join();
 
   EXPECT_EQ(succeeded, 24);
   EXPECT_LE(server->peak_connections(), 3U);

@@ -11,11 +11,12 @@
 #include <boost/asio/write.hpp>
 #include <gtest/gtest.h>
 
-#include "adapters/adapter_test_support.hpp"
 #include "portico/core/json.hpp"
 #include "portico/http/client.hpp"
 #include "portico/sim/server.hpp"
 #include "portico/sim/test_ca.hpp"
+
+#include "adapters/adapter_test_support.hpp"
 
 namespace portico {
 namespace {
@@ -153,7 +154,9 @@ TEST_F(SimServerTest, ControlApiInjectsAndClearsFaults) {
   server.start();
   client_for(server);
 
-  auto injected = call({"POST", "/__sim/faults", {},
+  auto injected = call({"POST",
+                        "/__sim/faults",
+                        {},
                         R"({"kind":"status","status":500,"path_prefix":"/x","count":-1})"});
   ASSERT_TRUE(injected.ok());
   EXPECT_EQ(injected->status, 201);
@@ -168,8 +171,8 @@ TEST_F(SimServerTest, ControlApiInjectsAndClearsFaults) {
   EXPECT_EQ(hit->status, 429);
   EXPECT_EQ(hit->header("Retry-After"), "9");
 
-  auto slow = call({"POST", "/__sim/faults", {},
-                    R"({"kind":"latency","delay_ms":300,"after_handler":true})"});
+  auto slow = call(
+      {"POST", "/__sim/faults", {}, R"({"kind":"latency","delay_ms":300,"after_handler":true})"});
   EXPECT_EQ(slow->status, 201);
   auto timed_out = call({"GET", "/x", {}, {}}, 100ms);
   ASSERT_FALSE(timed_out.ok());
@@ -223,8 +226,7 @@ TEST_F(SimServerTest, ResetFaultAbortsWithRst) {
   server.inject({.kind = sim::FaultKind::reset});
   server.start();
 
-  auto [received, ec] =
-      raw_exchange(server.port(), "GET /x HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+  auto [received, ec] = raw_exchange(server.port(), "GET /x HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
 
   EXPECT_TRUE(received.empty());
   EXPECT_EQ(ec, asio::error::connection_reset) << ec.message();
@@ -236,8 +238,7 @@ TEST_F(SimServerTest, GarbageFaultSendsATruncatedNonJsonAnswer) {
   server.inject({.kind = sim::FaultKind::garbage});
   server.start();
 
-  auto [received, ec] =
-      raw_exchange(server.port(), "GET /x HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+  auto [received, ec] = raw_exchange(server.port(), "GET /x HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
 
   EXPECT_EQ(ec, asio::error::eof) << ec.message();
   EXPECT_EQ(received.rfind("HTTP/1.1 200 OK\r\n", 0), 0U);
@@ -258,8 +259,7 @@ TEST_F(SimServerTest, TimeoutFaultHoldsTheConnectionUntilStop) {
     server.stop();
   });
   const auto started = std::chrono::steady_clock::now();
-  auto [received, ec] =
-      raw_exchange(server.port(), "GET /x HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+  auto [received, ec] = raw_exchange(server.port(), "GET /x HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
   stopper.join();
 
   EXPECT_TRUE(received.empty());
@@ -281,9 +281,8 @@ TEST_F(SimServerTest, OversizedBodyIsRefused) {
 
 TEST_F(SimServerTest, KeepAliveServesRequestsInOrder) {
   sim::Server server({});
-  server.route("GET", "/n/{n}", [](const SimRequest& request) {
-    return json(request.params.at("n"));
-  });
+  server.route("GET", "/n/{n}",
+               [](const SimRequest& request) { return json(request.params.at("n")); });
   server.start();
 
   auto [received, ec] = raw_exchange(server.port(),

@@ -16,12 +16,12 @@ const std::string kProvider =
 
 TEST(AdminTest, EveryAdminRouteNeedsTheToken) {
   RunningGateway gateway;
-  for (const auto& [method, target] : std::vector<std::pair<std::string, std::string>>{
-           {"GET", "/admin/health"},
-           {"GET", "/admin/metrics"},
-           {"GET", "/admin/partners"},
-           {"POST", "/admin/partners"},
-           {"DELETE", "/admin/keys/key_x"}}) {
+  for (const auto& [method, target] :
+       std::vector<std::pair<std::string, std::string>>{{"GET", "/admin/health"},
+                                                        {"GET", "/admin/metrics"},
+                                                        {"GET", "/admin/partners"},
+                                                        {"POST", "/admin/partners"},
+                                                        {"DELETE", "/admin/keys/key_x"}}) {
     const HttpReply none = http_request(gateway.admin_port(), method, target);
     EXPECT_EQ(none.status, 401) << target;
     EXPECT_STREQ(none.json()["error"]["code"].GetString(), "missing_admin_token");
@@ -38,8 +38,7 @@ TEST(AdminTest, EveryAdminRouteNeedsTheToken) {
 TEST(AdminTest, PartnersAndKeysAreManagedAndAudited) {
   RunningGateway gateway;
   const std::string partner = gateway.create_partner("Kilimani Hosting");
-  EXPECT_EQ(gateway.admin("POST", "/admin/partners", R"({"name":"Kilimani Hosting"})").status,
-            409);
+  EXPECT_EQ(gateway.admin("POST", "/admin/partners", R"({"name":"Kilimani Hosting"})").status, 409);
   EXPECT_EQ(gateway.admin("POST", "/admin/partners", R"({"name":"bad/name"})").status, 400);
   EXPECT_EQ(gateway.admin("POST", "/admin/partners/ptn_nobody/keys", "{}").status, 404);
   const auto key = gateway.create_key(partner);
@@ -52,8 +51,8 @@ TEST(AdminTest, PartnersAndKeysAreManagedAndAudited) {
 
   // The audit trail records both, by id and prefix only.
   gateway.stop();
-  const std::string database = read_file(gateway.database_path()) +
-                               read_file(gateway.database_path() + "-wal");
+  const std::string database =
+      read_file(gateway.database_path()) + read_file(gateway.database_path() + "-wal");
   EXPECT_NE(database.find("api_key.created"), std::string::npos);
   EXPECT_EQ(database.find(key.secret), std::string::npos);
 }
@@ -79,7 +78,8 @@ TEST(AdminTest, HealthReportsTheDatabaseAndEachProviderInstance) {
 TEST(AdminTest, MetricsCountRequestsByRouteAndStatusInPrometheusFormat) {
   RunningGateway gateway;
   const auto key = gateway.create_key(gateway.create_partner("metrics"));
-  for (int i = 0; i < 3; ++i) ASSERT_EQ(gateway.api("GET", "/api/v1/me", key.secret).status, 200);
+  for (int i = 0; i < 3; ++i)
+    ASSERT_EQ(gateway.api("GET", "/api/v1/me", key.secret).status, 200);
   ASSERT_EQ(gateway.api("GET", "/api/v1/me", "").status, 401);
   const HttpReply reply = gateway.admin("GET", "/admin/metrics");
   ASSERT_EQ(reply.status, 200);

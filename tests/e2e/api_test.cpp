@@ -53,8 +53,8 @@ TEST_F(ApiTest, MeAnswersWithTheKeysPartnerInTheEnvelope) {
 TEST_F(ApiTest, KeysHaveTheDocumentedShapeAndAreStoredOnlyAsHashes) {
   EXPECT_EQ(key_.secret.rfind("pt_live_pk_", 0), 0U);
   EXPECT_EQ(key_.secret.size(), std::string("pt_live_pk_").size() + 32);
-  const std::string database = read_file(gateway_.database_path()) +
-                               read_file(gateway_.database_path() + "-wal");
+  const std::string database =
+      read_file(gateway_.database_path()) + read_file(gateway_.database_path() + "-wal");
   EXPECT_EQ(database.find(key_.secret.substr(11)), std::string::npos);
 }
 
@@ -128,8 +128,9 @@ TEST_F(ApiTest, CustomersAreCreatedListedAndFetched) {
   EXPECT_STREQ(fetched.json()["data"]["email"].GetString(), "wanjiru@example.co.ke");
 
   for (int i = 0; i < 4; ++i) {
-    ASSERT_EQ(gateway_.api("POST", "/api/v1/customers", key_.secret,
-                           R"({"name":"C)" + std::to_string(i) + R"(","email":"c@example.com"})")
+    ASSERT_EQ(gateway_
+                  .api("POST", "/api/v1/customers", key_.secret,
+                       R"({"name":"C)" + std::to_string(i) + R"(","email":"c@example.com"})")
                   .status,
               201);
   }
@@ -166,7 +167,8 @@ TEST_F(ApiTest, AnotherPartnersObjectIsA404AndNeverListed) {
   const auto test_key = gateway_.create_key(partner_, false);
   EXPECT_EQ(test_key.secret.rfind("pt_test_pk_", 0), 0U);
   EXPECT_EQ(gateway_.api("GET", "/api/v1/customers/" + id, test_key.secret).status, 404);
-  EXPECT_FALSE(gateway_.api("GET", "/api/v1/me", test_key.secret).json()["data"]["livemode"].GetBool());
+  EXPECT_FALSE(
+      gateway_.api("GET", "/api/v1/me", test_key.secret).json()["data"]["livemode"].GetBool());
 }
 
 TEST_F(ApiTest, BadBodiesGetAClearErrorAndChangeNothing) {
@@ -179,8 +181,8 @@ TEST_F(ApiTest, BadBodiesGetAClearErrorAndChangeNothing) {
                "invalid_json");
   expect_error(post(R"({"email":"a@b.co"})"), 400, "invalid_request_error", "parameter_missing",
                "name");
-  expect_error(post(R"({"name":7,"email":"a@b.co"})"), 400, "invalid_request_error",
-               "invalid_type", "name");
+  expect_error(post(R"({"name":7,"email":"a@b.co"})"), 400, "invalid_request_error", "invalid_type",
+               "name");
   expect_error(post(R"({"name":"x","email":"a@b.co","colour":"red"})"), 400,
                "invalid_request_error", "parameter_unknown", "colour");
   expect_error(post(R"({"name":"x","name":"y","email":"a@b.co"})"), 400, "invalid_request_error",
@@ -191,8 +193,8 @@ TEST_F(ApiTest, BadBodiesGetAClearErrorAndChangeNothing) {
                "invalid_request_error", "invalid_country", "country");
   expect_error(post(R"({"name":"","email":"a@b.co"})"), 400, "invalid_request_error",
                "parameter_invalid_length", "name");
-  expect_error(post("{\"name\":\"\xff\xfe\",\"email\":\"a@b.co\"}"), 400,
-               "invalid_request_error", "invalid_json");
+  expect_error(post("{\"name\":\"\xff\xfe\",\"email\":\"a@b.co\"}"), 400, "invalid_request_error",
+               "invalid_json");
   expect_error(gateway_.api("POST", "/api/v1/customers", key_.secret, "name=x",
                             {{"Content-Type", "application/x-www-form-urlencoded"}}),
                415, "invalid_request_error", "unsupported_media_type");

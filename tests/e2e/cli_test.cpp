@@ -31,7 +31,8 @@ std::uint16_t port_from(const std::string& line, const std::string& field) {
 
 std::string last_line(const std::string& text) {
   std::string trimmed = text;
-  while (!trimmed.empty() && trimmed.back() == '\n') trimmed.pop_back();
+  while (!trimmed.empty() && trimmed.back() == '\n')
+    trimmed.pop_back();
   return trimmed.substr(trimmed.rfind('\n') + 1);
 }
 
@@ -70,13 +71,13 @@ TEST(CliTest, KeysCreateServeUseRevokeAndStopOnSigterm) {
   const std::uint16_t port = port_from(ready, "api");
   ASSERT_NE(port, 0) << ready;
 
-  const std::vector<std::pair<std::string, std::string>> auth = {{"Authorization",
-                                                                  "Bearer " + key}};
+  const std::vector<std::pair<std::string, std::string>> auth = {
+      {"Authorization", "Bearer " + key}};
   EXPECT_EQ(http_request(port, "GET", "/api/v1/me", auth).status, 200);
 
   // A second key for the same partner, then revoke the first while the server runs.
-  ASSERT_EQ(run_process({PORTICO_BINARY, "keys", "create", "--config", config, "--partner",
-                         "demo", "--test"})
+  ASSERT_EQ(run_process({PORTICO_BINARY, "keys", "create", "--config", config, "--partner", "demo",
+                         "--test"})
                 .exit_code,
             0);
   const ProcessResult listed =

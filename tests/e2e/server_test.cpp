@@ -1,12 +1,12 @@
 // The transport: limits, timeouts, pipelining, TLS and graceful shutdown, over real sockets.
-#include <sqlite3.h>
-
 #include <future>
 
 #include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include "portico/sim/test_ca.hpp"
 
 #include "e2e/gateway_fixture.hpp"
-#include "portico/sim/test_ca.hpp"
 
 namespace portico::testing {
 namespace {
@@ -42,8 +42,8 @@ TEST_F(ServerTest, BodyOverTheLimitIs413WithTheEnvelope) {
 }
 
 TEST_F(ServerTest, HeadersOverTheLimitAre431) {
-  const HttpReply reply = gateway_.api("GET", "/api/v1/me", key_.secret, "",
-                                       {{"X-Padding", std::string(4000, 'p')}});
+  const HttpReply reply =
+      gateway_.api("GET", "/api/v1/me", key_.secret, "", {{"X-Padding", std::string(4000, 'p')}});
   EXPECT_EQ(reply.status, 431);
   EXPECT_STREQ(reply.json()["error"]["code"].GetString(), "header_too_large");
 }
@@ -82,8 +82,7 @@ TEST_F(ServerTest, IdleKeepAliveConnectionIsClosed) {
 
 TEST_F(ServerTest, PipelinedRequestsAreAnsweredInOrder) {
   RawConnection raw(gateway_.api_port());
-  raw.send(me_request(key_.secret) +
-           "GET /api/v1/nowhere HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n" +
+  raw.send(me_request(key_.secret) + "GET /api/v1/nowhere HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n" +
            me_request(key_.secret, "Connection: close\r\n"));
   const std::string replies = raw.read_until_close(3s);
   const std::size_t first = replies.find("HTTP/1.1 200");
@@ -105,7 +104,8 @@ TEST_F(ServerTest, HostileHeadersAndTargetsGetNormalizedErrors) {
   const HttpReply long_bearer = gateway_.api("GET", "/api/v1/me", std::string(1500, 'k'));
   EXPECT_EQ(long_bearer.status, 401);
   RawConnection raw(gateway_.api_port());
-  raw.send("GET /api/v1/me HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer a\r\nBad Header: v\r\n\r\n");
+  raw.send(
+      "GET /api/v1/me HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer a\r\nBad Header: v\r\n\r\n");
   EXPECT_NE(raw.read_until_close(2s).find("400"), std::string::npos);
 }
 
@@ -134,9 +134,9 @@ TEST_F(ServerTest, GracefulShutdownFinishesTheRequestInFlightAndRefusesNewOnes) 
   RawConnection busy(gateway_.api_port());
   WriteLock lock(gateway_.database_path());
   const std::string body = R"({"name":"In Flight","email":"f@example.com"})";
-  busy.send("POST /api/v1/customers HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " +
-            key_.secret + "\r\nContent-Type: application/json\r\nContent-Length: " +
-            std::to_string(body.size()) + "\r\n\r\n" + body);
+  busy.send("POST /api/v1/customers HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + key_.secret +
+            "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
+            "\r\n\r\n" + body);
   std::this_thread::sleep_for(200ms);  // the write now waits on the lock
 
   gateway_.app().request_stop();
@@ -154,8 +154,8 @@ TEST_F(ServerTest, GracefulShutdownFinishesTheRequestInFlightAndRefusesNewOnes) 
   sqlite3* db = nullptr;
   sqlite3_open(gateway_.database_path().c_str(), &db);
   sqlite3_stmt* statement = nullptr;
-  sqlite3_prepare_v2(db, "SELECT count(*) FROM customers WHERE name = 'In Flight'", -1,
-                     &statement, nullptr);
+  sqlite3_prepare_v2(db, "SELECT count(*) FROM customers WHERE name = 'In Flight'", -1, &statement,
+                     nullptr);
   ASSERT_EQ(sqlite3_step(statement), SQLITE_ROW);
   EXPECT_EQ(sqlite3_column_int(statement, 0), 1);
   sqlite3_finalize(statement);

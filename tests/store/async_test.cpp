@@ -1,9 +1,4 @@
 // write()/read() from coroutines: they run on the store's threads and resume on the caller's.
-// GCC 12 reports a false -Wnull-dereference inside Asio's any_executor comparison of strands
-// (in Boost's headers, after inlining); it is not about this file's code.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wnull-dereference"
-#endif
 #include <algorithm>
 #include <atomic>
 #include <future>

@@ -1,13 +1,12 @@
 #include "support/http.hpp"
 
 #include <arpa/inet.h>
+#include <memory>
 #include <netinet/in.h>
 #include <poll.h>
+#include <stdexcept>
 #include <sys/socket.h>
 #include <unistd.h>
-
-#include <memory>
-#include <stdexcept>
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
@@ -59,14 +58,17 @@ HttpConnection::HttpConnection(std::uint16_t port, std::string ca_file) : impl_(
   }
 }
 
-HttpConnection::~HttpConnection() { delete impl_; }
+HttpConnection::~HttpConnection() {
+  delete impl_;
+}
 
 HttpReply HttpConnection::request(const std::string& method, const std::string& target,
                                   const std::vector<std::pair<std::string, std::string>>& headers,
                                   const std::string& body) {
   http::request<http::string_body> request(http::string_to_verb(method), target, 11);
   request.set(http::field::host, "127.0.0.1");
-  for (const auto& [name, value] : headers) request.set(name, value);
+  for (const auto& [name, value] : headers)
+    request.set(name, value);
   if (!body.empty() && request.find(http::field::content_type) == request.end()) {
     request.set(http::field::content_type, "application/json");
   }
@@ -90,7 +92,8 @@ HttpReply HttpConnection::request(const std::string& method, const std::string& 
   reply.status = static_cast<int>(response.result_int());
   for (const auto& field : response) {
     std::string name(field.name_string());
-    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    for (char& c : name)
+      c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     reply.headers[name] = std::string(field.value());
   }
   reply.body = response.body();

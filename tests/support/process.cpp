@@ -3,11 +3,10 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <stdexcept>
+#include <sys/wait.h>
 #include <thread>
+#include <unistd.h>
 
 namespace portico::testing {
 
@@ -15,7 +14,8 @@ namespace {
 
 pid_t spawn(const std::vector<std::string>& argv, int out_fd, int err_fd) {
   std::vector<char*> args;
-  for (const auto& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
+  for (const auto& arg : argv)
+    args.push_back(const_cast<char*>(arg.c_str()));
   args.push_back(nullptr);
   const pid_t pid = fork();
   if (pid == 0) {
@@ -102,7 +102,9 @@ std::string BackgroundProcess::wait_for_line(const std::string& needle,
   }
 }
 
-void BackgroundProcess::signal(int number) { kill(pid_, number); }
+void BackgroundProcess::signal(int number) {
+  kill(pid_, number);
+}
 
 int BackgroundProcess::wait(std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;

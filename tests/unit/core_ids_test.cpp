@@ -26,7 +26,8 @@ TEST(IdsTest, Base62IsUniformEnoughAndUnique) {
     const std::string text = random.base62(32);
     ASSERT_EQ(text.size(), 32U);
     seen.insert(text);
-    for (char c : text) ++counts[c];
+    for (char c : text)
+      ++counts[c];
   }
   EXPECT_EQ(seen.size(), 2000U);
   EXPECT_EQ(counts.size(), 62U);

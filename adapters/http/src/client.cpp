@@ -2,16 +2,18 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
 #include <deque>
 #include <mutex>
 #include <stdexcept>
+#include <sys/socket.h>
 #include <utility>
 
 #include <boost/asio/any_completion_handler.hpp>
-#include <boost/asio/dispatch.hpp>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/dispatch.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/ssl.hpp>
@@ -108,8 +110,9 @@ void dispose(ConnectionPtr connection) {
 // ever move-constructed: Boost 1.81's any_completion_handler move-assignment copies itself
 // into endless recursion (fixed in 1.82).
 struct SlotWaiter {
-  SlotWaiter(asio::any_io_executor executor, asio::any_completion_handler<void(error_code)> wake)
-      : timer(std::move(executor)), handler(std::move(wake)) {}
+  SlotWaiter(const asio::any_io_executor& executor,
+             asio::any_completion_handler<void(error_code)> wake)
+      : timer(executor), handler(std::move(wake)) {}
   asio::steady_timer timer;
   asio::any_completion_handler<void(error_code)> handler;
   bool settled = false;
@@ -121,9 +124,8 @@ void complete(asio::any_completion_handler<void(error_code)> handler, error_code
               const asio::any_io_executor& via) {
   asio::post(via, [handler = std::move(handler), ec]() mutable {
     const auto target = asio::get_associated_executor(handler);
-    asio::dispatch(target, [handler = std::move(handler), ec]() mutable {
-      std::move(handler)(ec);
-    });
+    asio::dispatch(target,
+                   [handler = std::move(handler), ec]() mutable { std::move(handler)(ec); });
   });
 }
 
@@ -191,8 +193,8 @@ struct ClientState {
   }
 
   std::string render(const wire::request<wire::string_body>& request) const {
-    std::string head = std::string(request.method_string()) + " " +
-                       std::string(request.target()) + " HTTP/1.1\r\n" + render_fields(request);
+    std::string head = std::string(request.method_string()) + " " + std::string(request.target()) +
+                       " HTTP/1.1\r\n" + render_fields(request);
     return redactor.apply(head) + "\r\n" + cut_body(redactor.apply(request.body()));
   }
 
@@ -234,7 +236,7 @@ template <typename Token>
 auto async_wait_for_slot(std::shared_ptr<State> state, SteadyClock::time_point deadline,
                          Token&& token) {
   return asio::async_initiate<Token, void(error_code)>(
-      [](auto handler, std::shared_ptr<State> pool, SteadyClock::time_point until) {
+      [](auto handler, const std::shared_ptr<State>& pool, SteadyClock::time_point until) {
         std::unique_lock lock(pool->mutex);
         if (pool->in_use < pool->options.max_connections) {
           ++pool->in_use;
@@ -293,18 +295,33 @@ void take_expired(State& state, std::vector<ConnectionPtr>& expired) {
   state.idle.erase(state.idle.begin(), first_fresh);
 }
 
+// An idle keep-alive connection has nothing to read. A FIN, a TLS close_notify or stray bytes
+// mean the server is done with it; finding that out before writing keeps a POST from failing
+// with an unknown outcome on a connection the server had already closed.
+bool looks_reusable(Connection& connection) {
+  if (connection.buffer.size() != 0) return false;
+  char byte = 0;
+  const ssize_t peeked =
+      ::recv(connection.lowest().socket().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  return peeked < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+}
+
 ConnectionPtr take_idle(State& state) {
-  std::vector<ConnectionPtr> expired;
+  std::vector<ConnectionPtr> unusable;
   ConnectionPtr newest;
-  {
-    std::lock_guard lock(state.mutex);
-    take_expired(state, expired);
-    if (!state.idle.empty()) {
+  for (;;) {
+    {
+      std::lock_guard lock(state.mutex);
+      take_expired(state, unusable);
+      if (state.idle.empty()) break;
       newest = std::move(state.idle.back());
       state.idle.pop_back();
     }
+    if (looks_reusable(*newest)) break;
+    unusable.push_back(std::move(newest));
   }
-  for (ConnectionPtr& connection : expired) dispose(std::move(connection));
+  for (ConnectionPtr& connection : unusable)
+    dispose(std::move(connection));
   return newest;
 }
 
@@ -316,10 +333,13 @@ void put_idle(State& state, ConnectionPtr connection) {
     state.idle.push_back(std::move(connection));
     take_expired(state, expired);
   }
-  for (ConnectionPtr& old : expired) dispose(std::move(old));
+  for (ConnectionPtr& old : expired)
+    dispose(std::move(old));
 }
 
-bool past(SteadyClock::time_point deadline) { return SteadyClock::now() >= deadline; }
+bool past(SteadyClock::time_point deadline) {
+  return SteadyClock::now() >= deadline;
+}
 
 Attempt failed(core::Error error, std::string failure) {
   Attempt attempt;
@@ -339,10 +359,9 @@ asio::awaitable<std::optional<Attempt>> open_connection(State& state, Connection
     if (ec) return;
     if (auto live = weak.lock()) live->cancel();
   });
-  auto [resolve_error, endpoints] =
-      co_await resolver->async_resolve(options.host, std::to_string(options.port),
-                                       tcp::resolver::numeric_service,
-                                       asio::as_tuple(asio::use_awaitable));
+  auto [resolve_error, endpoints] = co_await resolver->async_resolve(
+      options.host, std::to_string(options.port), tcp::resolver::numeric_service,
+      asio::as_tuple(asio::use_awaitable));
   resolve_deadline.cancel();
   if (resolve_error) {
     if (past(deadline)) co_return failed(timed_out(false), "resolve: deadline passed");
@@ -391,8 +410,8 @@ asio::awaitable<std::optional<Attempt>> open_connection(State& state, Connection
   stream.set_verify_mode(ssl::verify_peer);
   stream.set_verify_callback(ssl::host_name_verification(options.host));
   beast::get_lowest_layer(stream).expires_at(deadline);
-  auto [handshake_error] =
-      co_await stream.async_handshake(ssl::stream_base::client, asio::as_tuple(asio::use_awaitable));
+  auto [handshake_error] = co_await stream.async_handshake(ssl::stream_base::client,
+                                                           asio::as_tuple(asio::use_awaitable));
   if (handshake_error) {
     if (handshake_error == beast::error::timeout) {
       co_return failed(timed_out(false), "tls handshake: deadline passed");
@@ -435,7 +454,8 @@ asio::awaitable<Attempt> write_and_read(State& state, Stream& stream, Connection
     if (read_error == beast::error::timeout) {
       attempt.error = timed_out(true);
       attempt.log_text = "read: deadline passed";
-    } else if (read_error.category() == wire::make_error_code(wire::error::end_of_stream).category() &&
+    } else if (read_error.category() ==
+                   wire::make_error_code(wire::error::end_of_stream).category() &&
                read_error != wire::error::end_of_stream) {
       // Malformed, truncated (partial_message) or over body_limit.
       attempt.error = bad_response();
@@ -505,7 +525,8 @@ wire::request<wire::string_body> to_wire(const State& state, const Request& requ
   message.version(11);
   if (!has_header(request, "Host")) message.insert("Host", state.host_header);
   if (!has_header(request, "User-Agent")) message.insert("User-Agent", state.options.user_agent);
-  for (const Header& header : request.headers) message.insert(header.name, header.value);
+  for (const Header& header : request.headers)
+    message.insert(header.name, header.value);
   if (!has_header(request, "Connection")) message.insert("Connection", "keep-alive");
   message.body() = request.body;
   message.prepare_payload();
@@ -540,10 +561,9 @@ asio::awaitable<core::Result<Response>> perform(std::shared_ptr<State> state,
     ConnectionPtr connection = take_idle(*state);
     const bool reused = connection != nullptr;
     if (!connection) connection = std::make_unique<Connection>(asio::make_strand(state->executor));
-    Attempt attempt =
-        co_await asio::co_spawn(connection->strand,
-                                run_attempt(*state, *connection, reused, message, deadline),
-                                asio::use_awaitable);
+    Attempt attempt = co_await asio::co_spawn(
+        connection->strand, run_attempt(*state, *connection, reused, message, deadline),
+        asio::use_awaitable);
     if (attempt.response) {
       if (attempt.keep_alive) {
         put_idle(*state, std::move(connection));
@@ -606,15 +626,18 @@ Client::Client(asio::any_io_executor executor, ClientOptions options)
                                "': " + ec.message());
     }
   }
-  const bool default_port = (state_->tls && settings.port == 443) ||
-                            (!state_->tls && settings.port == 80);
+  const bool default_port =
+      (state_->tls && settings.port == 443) || (!state_->tls && settings.port == 80);
   const bool ipv6 = settings.host.find(':') != std::string::npos;
   state_->host_header = ipv6 ? "[" + settings.host + "]" : settings.host;
   if (!default_port) state_->host_header += ":" + std::to_string(settings.port);
-  for (const std::string& secret : settings.secrets) state_->redactor.add_secret(secret);
+  for (const std::string& secret : settings.secrets)
+    state_->redactor.add_secret(secret);
 }
 
-Client::~Client() { close_idle(); }
+Client::~Client() {
+  close_idle();
+}
 
 void Client::close_idle() {
   std::vector<ConnectionPtr> idle;
@@ -622,10 +645,13 @@ void Client::close_idle() {
     std::lock_guard lock(state_->mutex);
     idle.swap(state_->idle);
   }
-  for (ConnectionPtr& connection : idle) dispose(std::move(connection));
+  for (ConnectionPtr& connection : idle)
+    dispose(std::move(connection));
 }
 
-const ClientOptions& Client::options() const { return state_->options; }
+const ClientOptions& Client::options() const {
+  return state_->options;
+}
 
 asio::awaitable<core::Result<Response>> Client::send(
     Request request, std::optional<std::chrono::milliseconds> timeout) {

@@ -2,16 +2,16 @@
 // generated at start), writes the CA and the provider blocks for the gateway's config into
 // --state-dir, and serves until SIGINT/SIGTERM. Faults are injected per simulator with
 // `POST <simulator>/__sim/faults`.
-#include <signal.h>
-
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <signal.h>
+
+#include "portico/sim/test_ca.hpp"
 
 #include "catalog.hpp"
-#include "portico/sim/test_ca.hpp"
 
 int main(int argc, char** argv) {
   std::string state_dir = ".";
@@ -67,7 +67,8 @@ int main(int argc, char** argv) {
 
     int received = 0;
     sigwait(&signals, &received);
-    for (auto& server : servers) server->stop();
+    for (auto& server : servers)
+      server->stop();
   } catch (const std::exception& error) {
     std::cerr << "portico-sim: " << error.what() << "\n";
     return 1;

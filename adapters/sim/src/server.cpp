@@ -211,8 +211,8 @@ struct Server::Impl {
       }
       TlsStream secure(std::move(stream), *tls);
       lowest(secure).expires_after(kIoTimeout);
-      auto [handshake_error] = co_await secure.async_handshake(
-          ssl::stream_base::server, asio::as_tuple(asio::use_awaitable));
+      auto [handshake_error] = co_await secure.async_handshake(ssl::stream_base::server,
+                                                               asio::as_tuple(asio::use_awaitable));
       if (handshake_error) co_return;  // e.g. the client refused our certificate
       co_await serve(secure, remote_address);
     } catch (const std::exception&) {
@@ -227,8 +227,8 @@ struct Server::Impl {
       wire::request_parser<wire::string_body> parser;
       parser.body_limit(kBodyLimit);
       lowest(stream).expires_after(kIdleTimeout);
-      auto [read_error, read_bytes] = co_await wire::async_read(stream, buffer, parser,
-                                                                asio::as_tuple(asio::use_awaitable));
+      auto [read_error, read_bytes] =
+          co_await wire::async_read(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
       (void)read_bytes;
       if (read_error == wire::error::body_limit) {
         SimResponse too_large = json_response(413, R"({"error":"body too large"})");
@@ -279,8 +279,8 @@ struct Server::Impl {
   asio::awaitable<bool> misbehave(Stream& stream, const Fault& fault, bool keep_alive, bool head) {
     switch (fault.kind) {
       case FaultKind::status: {
-        const std::string body = R"({"error":"simulated failure","status":)" +
-                                 std::to_string(fault.status) + "}";
+        const std::string body =
+            R"({"error":"simulated failure","status":)" + std::to_string(fault.status) + "}";
         co_return co_await write(stream, json_response(fault.status, body), keep_alive, head) &&
             keep_alive;
       }
@@ -337,16 +337,17 @@ struct Server::Impl {
     if (!answer.content_type.empty() && !has_content_type && !bodiless) {
       message.set(wire::field::content_type, answer.content_type);
     }
-    for (const Header& header : answer.headers) message.insert(header.name, header.value);
+    for (const Header& header : answer.headers)
+      message.insert(header.name, header.value);
     if (!bodiless) message.body() = answer.body;
     message.keep_alive(keep_alive && !answer.close);
     message.prepare_payload();
     lowest(stream).expires_after(kIoTimeout);
     wire::response_serializer<wire::string_body> serializer(message);
-    auto [ec, n] = head ? co_await wire::async_write_header(stream, serializer,
-                                                            asio::as_tuple(asio::use_awaitable))
-                        : co_await wire::async_write(stream, serializer,
-                                                     asio::as_tuple(asio::use_awaitable));
+    auto [ec, n] =
+        head ? co_await wire::async_write_header(stream, serializer,
+                                                 asio::as_tuple(asio::use_awaitable))
+             : co_await wire::async_write(stream, serializer, asio::as_tuple(asio::use_awaitable));
     (void)n;
     if (ec) co_return false;
     if (!message.keep_alive()) co_await close_gracefully(stream);
@@ -518,13 +519,16 @@ struct Server::Impl {
 
 Server::Server(ServerOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
 
-Server::~Server() { stop(); }
+Server::~Server() {
+  stop();
+}
 
 void Server::route(std::string method, std::string pattern, Handler handler) {
   if (impl_->started) throw std::logic_error("sim server: route() after start()");
   Route route;
   route.method = std::move(method);
-  for (std::string_view segment : split_path(pattern)) route.segments.emplace_back(segment);
+  for (std::string_view segment : split_path(pattern))
+    route.segments.emplace_back(segment);
   route.handler = std::move(handler);
   impl_->routes.push_back(std::move(route));
 }
@@ -589,7 +593,9 @@ void Server::stop() {
   impl.io.reset();
 }
 
-std::uint16_t Server::port() const { return impl_->port; }
+std::uint16_t Server::port() const {
+  return impl_->port;
+}
 
 std::string Server::base_url() const {
   const std::string& host = impl_->options.listen_host;
@@ -598,21 +604,35 @@ std::string Server::base_url() const {
          (ipv6 ? "[" + host + "]" : host) + ":" + std::to_string(impl_->port);
 }
 
-const std::string& Server::name() const { return impl_->options.name; }
+const std::string& Server::name() const {
+  return impl_->options.name;
+}
 
-void Server::inject(Fault fault) { impl_->inject(std::move(fault)); }
+void Server::inject(Fault fault) {
+  impl_->inject(std::move(fault));
+}
 
-void Server::clear_faults() { impl_->clear_faults(); }
+void Server::clear_faults() {
+  impl_->clear_faults();
+}
 
-std::vector<SimRequest> Server::journal() const { return impl_->snapshot(); }
+std::vector<SimRequest> Server::journal() const {
+  return impl_->snapshot();
+}
 
 void Server::clear_journal() {
   std::lock_guard lock(impl_->mutex);
   impl_->journal.clear();
 }
 
-std::size_t Server::connections_accepted() const { return impl_->accepted.load(); }
-std::size_t Server::connections_open() const { return impl_->open.load(); }
-std::size_t Server::peak_connections() const { return impl_->peak.load(); }
+std::size_t Server::connections_accepted() const {
+  return impl_->accepted.load();
+}
+std::size_t Server::connections_open() const {
+  return impl_->open.load();
+}
+std::size_t Server::peak_connections() const {
+  return impl_->peak.load();
+}
 
 }  // namespace portico::sim

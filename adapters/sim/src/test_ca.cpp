@@ -161,7 +161,7 @@ KeyPair TestCa::issue(const std::vector<std::string>& names) const {
 
 std::string TestCa::write_ca_file(const std::string& directory) const {
   const std::string digest = core::crypto::hex(core::crypto::sha256(ca_.cert_pem));
-  const std::string path = directory + "/portico-test-ca-" + digest.substr(0, 16) + ".pem";
+  std::string path = directory + "/portico-test-ca-" + digest.substr(0, 16) + ".pem";
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   out << ca_.cert_pem;
   out.close();

@@ -92,7 +92,7 @@ struct CertificateRequest {
   CertificateType type = CertificateType::dv;
   std::vector<std::string> san_names;
   DcvMethod dcv_method = DcvMethod::dns;
-  std::string csr;  // PEM; empty when the supplier generates the key
+  std::string csr;        // PEM; empty when the supplier generates the key
   int validity_days = 0;  // 0: the supplier's default
   std::string organization;
 };

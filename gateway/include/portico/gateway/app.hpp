@@ -25,9 +25,9 @@ namespace portico::gateway {
 class App {
  public:
   struct Dependencies {
-    std::shared_ptr<const core::Clock> clock;   // default: the system clock
-    std::shared_ptr<core::Random> random;       // default: the OS CSPRNG
-    std::shared_ptr<server::Logger> log;        // default: stderr
+    std::shared_ptr<const core::Clock> clock;  // default: the system clock
+    std::shared_ptr<core::Random> random;      // default: the OS CSPRNG
+    std::shared_ptr<server::Logger> log;       // default: stderr
   };
 
   // Opens the store (migrations), builds the instances, binds both listeners. Throws at

@@ -64,10 +64,10 @@ struct ClientOptions {
   std::string ca_file;         // trust exactly this CA bundle; empty = the system store
   std::string source_address;  // bind outgoing sockets to this local IP; empty = any
   std::chrono::milliseconds timeout{30000};  // default deadline for one call, queueing included
-  std::size_t max_connections = 8;  // concurrent connections (and so calls) to the origin
+  std::size_t max_connections = 8;           // concurrent connections (and so calls) to the origin
   std::size_t max_response_bytes = 8 << 20;
   std::chrono::milliseconds idle_keepalive{5000};  // older idle pooled connections are closed
-  std::vector<std::string> secrets;         // values masked anywhere in Exchange texts
+  std::vector<std::string> secrets;                // values masked anywhere in Exchange texts
   std::vector<std::string> redact_headers;  // header names whose values are masked (any case);
                                             // Authorization always is
   std::function<void(const Exchange&)> on_exchange;  // called once per call, success or failure

@@ -24,7 +24,7 @@ struct SimRequest {
   std::string method;
   std::string target;  // as received: path + "?" + query
   std::string path;
-  std::string query;  // without the "?", still encoded (see parse_form)
+  std::string query;            // without the "?", still encoded (see parse_form)
   std::vector<Header> headers;  // names as the client spelled them
   std::string body;
   std::string remote_address;
@@ -39,7 +39,7 @@ struct SimResponse {
   std::vector<Header> headers;
   std::string body;
   std::string content_type = "application/json";  // not sent when empty
-  bool close = false;                              // answer with Connection: close, then close
+  bool close = false;                             // answer with Connection: close, then close
 };
 
 using Handler = std::function<SimResponse(const SimRequest&)>;
@@ -48,12 +48,12 @@ enum class FaultKind { latency, timeout, reset, status, rate_limit, garbage };
 
 struct Fault {
   FaultKind kind = FaultKind::status;
-  std::string path_prefix{};  // matched against the request path; empty = any path
-  int count = 1;            // how many requests it hits; -1 = until cleared
+  std::string path_prefix{};           // matched against the request path; empty = any path
+  int count = 1;                       // how many requests it hits; -1 = until cleared
   std::chrono::milliseconds delay{0};  // latency: wait this long before answering
   int status = 503;                    // status: answer this status with a JSON error body
   int retry_after_seconds = 1;         // rate_limit: 429 with Retry-After
-  bool after_handler = false;  // run the handler first (the supplier acted), then misbehave
+  bool after_handler = false;          // run the handler first (the supplier acted), then misbehave
 };
 
 struct ServerOptions {

@@ -27,9 +27,9 @@ struct Actor {
 core::Result<store::PartnerRecord> create_partner(store::Database& db, std::string_view name,
                                                   const Actor& actor, core::TimePoint now,
                                                   core::Random& random);
-core::Result<CreatedKey> create_key(store::Database& db, std::string_view partner_id,
-                                    bool livemode, std::string_view brand, const Actor& actor,
-                                    core::TimePoint now, core::Random& random);
+core::Result<CreatedKey> create_key(store::Database& db, std::string_view partner_id, bool livemode,
+                                    std::string_view brand, const Actor& actor, core::TimePoint now,
+                                    core::Random& random);
 core::Result<store::ApiKeyRecord> revoke_key(store::Database& db, std::string_view key_id,
                                              const Actor& actor, core::TimePoint now);
 

@@ -47,8 +47,8 @@ using Rejecter = std::function<Response(unsigned status, std::string_view code,
 // read/idle/write timeouts, optional TLS, and graceful shutdown.
 class HttpServer {
  public:
-  HttpServer(boost::asio::io_context& io, Limits limits, std::shared_ptr<boost::asio::ssl::context> tls,
-             Handler handler, Rejecter rejecter);
+  HttpServer(boost::asio::io_context& io, Limits limits,
+             std::shared_ptr<boost::asio::ssl::context> tls, Handler handler, Rejecter rejecter);
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
