@@ -47,7 +47,9 @@ config::ProviderSchemas Registry::schemas() const {
 std::map<std::string, std::unique_ptr<ProviderInstance>, std::less<>> Registry::build(
     const config::Config& config, const Dependencies& dependencies) const {
   std::map<std::string, std::unique_ptr<ProviderInstance>, std::less<>> instances;
-  for (const auto& [name, provider] : config.providers) {
+  for (const auto& entry : config.providers) {
+    // A named reference, not a structured binding: lambdas below capture it.
+    const config::ProviderConfig& provider = entry.second;
     const ProviderType* type = find(provider.type);
     if (type == nullptr) throw std::logic_error("unvalidated provider type: " + provider.type);
 
@@ -67,7 +69,7 @@ std::map<std::string, std::unique_ptr<ProviderInstance>, std::less<>> Registry::
       if (sink) sink(provider, exchange);
     };
     auto client = std::make_unique<http::Client>(dependencies.executor, std::move(options));
-    instances.emplace(name, type->create(provider, std::move(client), health, dependencies));
+    instances.emplace(entry.first, type->create(provider, std::move(client), health, dependencies));
   }
   return instances;
 }

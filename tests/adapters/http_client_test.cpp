@@ -17,6 +17,7 @@
 #include "portico/sim/test_ca.hpp"
 
 #include "adapters/adapter_test_support.hpp"
+#include "support/temp_dir.hpp"
 
 namespace portico {
 namespace {
@@ -157,13 +158,13 @@ TEST_F(HttpClientTest, HeadReadsHeadersWithoutABody) {
 }
 
 TEST_F(HttpClientTest, HttpsRoundTripTrustsTheGivenCa) {
-  test::TempDir dir;
+  testing::TempDir dir;
   const auto ca = sim::TestCa::generate();
   auto server = make_server({.tls = true, .ca = &ca});
   server->start();
   ClientOptions options = options_for(*server);
   options.scheme = "https";
-  options.ca_file = ca.write_ca_file(dir.path());
+  options.ca_file = ca.write_ca_file(dir.path().string());
 
   for (std::string host : {"127.0.0.1", "localhost"}) {
     options.host = host;
@@ -176,7 +177,7 @@ TEST_F(HttpClientTest, HttpsRoundTripTrustsTheGivenCa) {
 }
 
 TEST_F(HttpClientTest, UntrustedCertificateIsRefused) {
-  test::TempDir dir;
+  testing::TempDir dir;
   const auto ca = sim::TestCa::generate();
   const auto other_ca = sim::TestCa::generate("Another CA");
   auto server = make_server({.tls = true, .ca = &ca});
@@ -187,20 +188,20 @@ TEST_F(HttpClientTest, UntrustedCertificateIsRefused) {
   Client system_store(io_.get_executor(), options);
   expect_error(call(system_store, get("/hello/x")), "upstream_tls_error", 502, false);
 
-  options.ca_file = other_ca.write_ca_file(dir.path());
+  options.ca_file = other_ca.write_ca_file(dir.path().string());
   Client wrong_ca(io_.get_executor(), options);
   expect_error(call(wrong_ca, get("/hello/x")), "upstream_tls_error", 502, false);
   EXPECT_TRUE(server->journal().empty());
 }
 
 TEST_F(HttpClientTest, CertificateForAnotherNameIsRefused) {
-  test::TempDir dir;
+  testing::TempDir dir;
   const auto ca = sim::TestCa::generate();
   auto server = make_server({.tls = true, .ca = &ca, .tls_names = {"other.example"}});
   server->start();
   ClientOptions options = options_for(*server);
   options.scheme = "https";
-  options.ca_file = ca.write_ca_file(dir.path());
+  options.ca_file = ca.write_ca_file(dir.path().string());
 
   for (std::string host : {"127.0.0.1", "localhost"}) {
     options.host = host;
@@ -403,14 +404,14 @@ TEST_F(HttpClientTest, GarbageIsABadResponse) {
 }
 
 TEST_F(HttpClientTest, GarbageOverTlsIsABadResponse) {
-  test::TempDir dir;
+  testing::TempDir dir;
   const auto ca = sim::TestCa::generate();
   auto server = make_server({.tls = true, .ca = &ca});
   server->inject({.kind = FaultKind::garbage});
   server->start();
   ClientOptions options = options_for(*server);
   options.scheme = "https";
-  options.ca_file = ca.write_ca_file(dir.path());
+  options.ca_file = ca.write_ca_file(dir.path().string());
   Client client(io_.get_executor(), options);
 
   expect_error(call(client, get("/hello/a")), "upstream_bad_response", 502, true);

@@ -17,6 +17,7 @@
 #include "portico/sim/test_ca.hpp"
 
 #include "adapters/adapter_test_support.hpp"
+#include "support/temp_dir.hpp"
 
 namespace portico {
 namespace {
@@ -318,9 +319,9 @@ TEST_F(SimServerTest, BaseUrlNamesSchemeHostAndPort) {
 }
 
 TEST(TestCaTest, WritesItsCertificateToAFile) {
-  test::TempDir dir;
+  testing::TempDir dir;
   const auto ca = sim::TestCa::generate();
-  const std::string path = ca.write_ca_file(dir.path());
+  const std::string path = ca.write_ca_file(dir.path().string());
   std::ifstream in(path);
   std::stringstream text;
   text << in.rdbuf();

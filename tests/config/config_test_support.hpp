@@ -11,37 +11,11 @@
 
 #include "portico/config/config.hpp"
 
+#include "support/temp_dir.hpp"
+
 namespace portico::config::testing {
 
-// A fresh directory under the system temp dir, removed with everything in it.
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern =
-        (std::filesystem::temp_directory_path() / "portico-config-XXXXXX").string();
-    if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-
-  const std::filesystem::path& path() const { return path_; }
-
-  // Writes `contents` to a path relative to the directory, creating folders; returns it.
-  std::filesystem::path write(const std::string& relative, std::string_view contents) const {
-    const std::filesystem::path file = path_ / relative;
-    std::filesystem::create_directories(file.parent_path());
-    std::ofstream(file, std::ios::binary) << contents;
-    return file;
-  }
-
- private:
-  std::filesystem::path path_;
-};
+using portico::testing::TempDir;
 
 inline Environment environment_of(std::map<std::string, std::string, std::less<>> variables) {
   return [variables = std::move(variables)](std::string_view name) -> std::optional<std::string> {

@@ -76,10 +76,10 @@ struct OwningWork {
   std::string id;
   core::Result<int> operator()(Database&) const { return 1; }
 };
-static_assert(!detail::safe_in_co_await<OwningWork>);  // a temporary that owns a string
-static_assert(detail::safe_in_co_await<OwningWork&>);  // a named one
-static_assert(detail::safe_in_co_await<const OwningWork&>);
-static_assert(detail::safe_in_co_await<decltype([](Database&) -> core::Result<int> { return 1; })>);
+static_assert(!detail::kSafeInCoAwait<OwningWork>);  // a temporary that owns a string
+static_assert(detail::kSafeInCoAwait<OwningWork&>);  // a named one
+static_assert(detail::kSafeInCoAwait<const OwningWork&>);
+static_assert(detail::kSafeInCoAwait<decltype([](Database&) -> core::Result<int> { return 1; })>);
 
 TEST(StoreAsyncTest, WorkRunsOffTheCallersThreadsAndResumesOnItsStrand) {
   TempDir dir;

@@ -2,6 +2,7 @@
 
 #include <filesystem>
 #include <string>
+#include <string_view>
 
 namespace portico::testing {
 
@@ -15,6 +16,8 @@ class TempDir {
 
   const std::filesystem::path& path() const { return path_; }
   std::string file(const std::string& name) const { return (path_ / name).string(); }
+  // Writes `contents` to a path relative to the directory, creating folders; returns it.
+  std::filesystem::path write(const std::string& relative, std::string_view contents) const;
 
  private:
   std::filesystem::path path_;

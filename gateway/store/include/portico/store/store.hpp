@@ -104,7 +104,7 @@ class WorkJob final : public Job {
 // awaitable write()/read() accept only lvalues or trivially destructible temporaries, such as
 // lambdas capturing by reference, which are safe because the caller's frame outlives the work.
 template <typename Work>
-inline constexpr bool safe_in_co_await =
+inline constexpr bool kSafeInCoAwait =
     std::is_lvalue_reference_v<Work> || std::is_trivially_destructible_v<std::remove_cvref_t<Work>>;
 
 }  // namespace detail
@@ -132,20 +132,20 @@ class Store {
   // calling coroutine resumes on its own executor.
   //
   // Capture by reference (the coroutine's locals outlive the co_await) or pass a named
-  // function object: see detail::safe_in_co_await for why a temporary closure that owns
+  // function object: see detail::kSafeInCoAwait for why a temporary closure that owns
   // strings is refused at compile time.
   template <typename T, typename Work>
   boost::asio::awaitable<core::Result<T>> write(Work&& work) {
-    static_assert(detail::safe_in_co_await<Work>,
-                  "capture by reference or pass a named object (see safe_in_co_await)");
+    static_assert(detail::kSafeInCoAwait<Work>,
+                  "capture by reference or pass a named object (see kSafeInCoAwait)");
     return submit<T>(detail::Access::write, Job<T>(std::forward<Work>(work)));
   }
   // Runs `work` on a reader thread, on its read-only connection, inside one read transaction
   // (every statement sees the same snapshot).
   template <typename T, typename Work>
   boost::asio::awaitable<core::Result<T>> read(Work&& work) {
-    static_assert(detail::safe_in_co_await<Work>,
-                  "capture by reference or pass a named object (see safe_in_co_await)");
+    static_assert(detail::kSafeInCoAwait<Work>,
+                  "capture by reference or pass a named object (see kSafeInCoAwait)");
     return submit<T>(detail::Access::read, Job<T>(std::forward<Work>(work)));
   }
 
