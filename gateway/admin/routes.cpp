@@ -104,11 +104,10 @@ net::awaitable<Response> health(api::Services& services, RequestContext& context
   co_return response;
 }
 
-net::awaitable<Response> metrics(api::Services& services, RequestContext& context) {
+net::awaitable<Response> metrics(api::Services& services, RequestContext&) {
   Response response(http::status::ok, 11);
   response.set(http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
   response.body() = services.metrics.render();
-  (void)context;
   co_return response;
 }
 

@@ -106,7 +106,6 @@ net::awaitable<server::Response> Frontend::handle(server::Request& request,
   const auto started = std::chrono::steady_clock::now();
   RequestContext context{.request_id = core::make_id(core::id_prefix::kRequest, services_.random),
                          .request = request};
-  (void)peer;
   server::Response response;
   try {
     response = co_await dispatch(context);
@@ -116,7 +115,7 @@ net::awaitable<server::Response> Frontend::handle(server::Request& request,
     response =
         error_response(context.request_id, Error::internal("Something went wrong on our side."));
   }
-  finish(response, context, started);
+  finish(response, context, peer, started);
   co_return response;
 }
 
@@ -207,7 +206,7 @@ core::Status Frontend::authenticate_admin(const server::Request& request) const 
 }
 
 void Frontend::finish(server::Response& response, const RequestContext& context,
-                      std::chrono::steady_clock::time_point started) {
+                      const server::Peer& peer, std::chrono::steady_clock::time_point started) {
   response.set("X-Request-Id", context.request_id);
   const auto elapsed = std::chrono::steady_clock::now() - started;
   const std::string method(context.request.method_string());
@@ -221,6 +220,7 @@ void Frontend::finish(server::Response& response, const RequestContext& context,
        {"ms",
         std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count())},
        {"request_id", context.request_id},
+       {"remote", peer.address},
        {"key", context.principal ? std::string_view(context.principal->key_prefix) : "-"}});
 }
 

@@ -29,7 +29,7 @@ class Frontend {
   core::Status authenticate_admin(const server::Request& request) const;
   boost::asio::awaitable<server::Response> dispatch(RequestContext& context);
   void finish(server::Response& response, const RequestContext& context,
-              std::chrono::steady_clock::time_point started);
+              const server::Peer& peer, std::chrono::steady_clock::time_point started);
 
   Services& services_;
   Router router_;
