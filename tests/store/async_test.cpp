@@ -16,13 +16,13 @@
 #include "portico/store/repositories.hpp"
 #include "portico/store/store.hpp"
 
-#include "store/temp_dir.hpp"
+#include "support/temp_dir.hpp"
 
 namespace portico::store {
 namespace {
 
 namespace asio = boost::asio;
-using testing::TempDir;
+using portico::testing::TempDir;
 
 const core::TimePoint kStart = core::from_unix_seconds(1'700'000'000);
 

@@ -14,12 +14,12 @@
 #include "portico/store/repositories.hpp"
 #include "portico/store/store.hpp"
 
-#include "store/temp_dir.hpp"
+#include "support/temp_dir.hpp"
 
 namespace portico::store {
 namespace {
 
-using testing::TempDir;
+using portico::testing::TempDir;
 
 // The child: writes partner + key pairs, one transaction each, telling the parent (one byte on
 // the pipe) after every acknowledged commit, until it is killed.

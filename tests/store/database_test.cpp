@@ -6,12 +6,12 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
-#include "store/temp_dir.hpp"
+#include "support/temp_dir.hpp"
 
 namespace portico::store {
 namespace {
 
-using testing::TempDir;
+using portico::testing::TempDir;
 using namespace std::string_literals;
 
 std::string pragma_text(Database& db, const std::string& pragma) {

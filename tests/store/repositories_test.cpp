@@ -9,13 +9,13 @@
 
 #include "portico/store/store.hpp"
 
-#include "store/temp_dir.hpp"
+#include "support/temp_dir.hpp"
 
 namespace portico::store {
 namespace {
 
 using namespace std::string_literals;
-using testing::TempDir;
+using portico::testing::TempDir;
 
 const core::TimePoint kT0 = core::from_unix_seconds(1'700'000'000) + std::chrono::milliseconds(1);
 

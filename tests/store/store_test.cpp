@@ -12,12 +12,12 @@
 
 #include "portico/store/repositories.hpp"
 
-#include "store/temp_dir.hpp"
+#include "support/temp_dir.hpp"
 
 namespace portico::store {
 namespace {
 
-using testing::TempDir;
+using portico::testing::TempDir;
 
 const core::TimePoint kStart =
     core::from_unix_seconds(1'700'000'000) + std::chrono::milliseconds(5);

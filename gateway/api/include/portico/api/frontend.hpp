@@ -28,8 +28,8 @@ class Frontend {
       const server::Request& request);
   core::Status authenticate_admin(const server::Request& request) const;
   boost::asio::awaitable<server::Response> dispatch(RequestContext& context);
-  void finish(server::Response& response, const RequestContext& context,
-              const server::Peer& peer, std::chrono::steady_clock::time_point started);
+  void finish(server::Response& response, const RequestContext& context, const server::Peer& peer,
+              std::chrono::steady_clock::time_point started);
 
   Services& services_;
   Router router_;
