@@ -132,16 +132,8 @@ net::awaitable<Response> list_partners(api::Services& services, RequestContext& 
         return store::partners::list(db);
       });
   if (!partners) co_return api::error_response(context.request_id, partners.error());
-  co_return api::list_response(
-      context.request_id,
-      [&](core::json::Writer& out) {
-        for (const auto& partner : *partners) {
-          out.StartObject();
-          write_partner(out, partner);
-          out.EndObject();
-        }
-      },
-      static_cast<std::int64_t>(partners->size()), false);
+  co_return api::list_response(context.request_id, *partners, write_partner,
+                               static_cast<std::int64_t>(partners->size()), false);
 }
 
 net::awaitable<Response> create_key_route(api::Services& services, RequestContext& context) {
@@ -178,16 +170,8 @@ net::awaitable<Response> list_keys(api::Services& services, RequestContext& cont
         return store::api_keys::list_for_partner(db, partner_id);
       });
   if (!keys) co_return api::error_response(context.request_id, keys.error());
-  co_return api::list_response(
-      context.request_id,
-      [&](core::json::Writer& out) {
-        for (const auto& key : *keys) {
-          out.StartObject();
-          write_key(out, key);
-          out.EndObject();
-        }
-      },
-      static_cast<std::int64_t>(keys->size()), false);
+  co_return api::list_response(context.request_id, *keys, write_key,
+                               static_cast<std::int64_t>(keys->size()), false);
 }
 
 net::awaitable<Response> revoke_key_route(api::Services& services, RequestContext& context) {

@@ -40,7 +40,7 @@ server::Response data_response(std::string_view request_id, unsigned status,
   return finish(request_id, status, buffer);
 }
 
-server::Response list_response(std::string_view request_id, const ObjectWriter& write_items,
+server::Response list_envelope(std::string_view request_id, const ObjectWriter& write_items,
                                std::int64_t total, bool has_more) {
   rapidjson::StringBuffer buffer;
   core::json::Writer out(buffer);

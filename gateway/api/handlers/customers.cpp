@@ -108,16 +108,8 @@ net::awaitable<server::Response> list_customers(Services& services, RequestConte
         return std::move(*found);
       });
   if (!page) co_return error_response(context.request_id, page.error());
-  co_return list_response(
-      context.request_id,
-      [&](core::json::Writer& out) {
-        for (const auto& customer : page->items) {
-          out.StartObject();
-          write_customer(out, customer);
-          out.EndObject();
-        }
-      },
-      page->total, page->has_more);
+  co_return list_response(context.request_id, page->items, write_customer, page->total,
+                          page->has_more);
 }
 
 net::awaitable<server::Response> get_customer(Services& services, RequestContext& context) {

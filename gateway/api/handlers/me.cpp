@@ -28,11 +28,4 @@ void add_me_routes(Router& router, Services&) {
               }});
 }
 
-Router public_router(Services& services) {
-  Router router;
-  add_me_routes(router, services);
-  add_customer_routes(router, services);
-  return router;
-}
-
 }  // namespace portico::api
