@@ -5,6 +5,8 @@ find_package(SQLite3 REQUIRED)
 find_package(yaml-cpp REQUIRED)
 find_package(RapidJSON REQUIRED)
 find_package(Threads REQUIRED)
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(IDN2 REQUIRED IMPORTED_TARGET libidn2)  # IDNA2008 names to punycode
 if(PORTICO_BUILD_TESTS)
   find_package(GTest REQUIRED)
 endif()

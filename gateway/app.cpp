@@ -2,6 +2,7 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 
 #include "portico/admin/routes.hpp"
@@ -101,11 +102,13 @@ App::App(config::Config config, const adapters::Registry& registry, Dependencies
                                                             .random = *dependencies_.random,
                                                             .metrics = metrics_,
                                                             .log = *dependencies_.log,
-                                                            .providers = providers_});
+                                                            .providers = providers_,
+                                                            .domain_locks = domain_locks_});
+  domain_sync_ = std::make_unique<jobs::DomainSync>(*services_);
   api_frontend_ =
       std::make_unique<api::Frontend>(*services_, api::public_router(*services_), "api");
   admin_frontend_ =
-      std::make_unique<api::Frontend>(*services_, admin::admin_router(*services_), "admin");
+      std::make_unique<api::Frontend>(*services_, admin::admin_router(*services_, *domain_sync_), "admin");
   api_server_ =
       make_server(io_, config_.server, config_.server.listen, config_.server.tls, *api_frontend_);
   admin_server_ =
@@ -130,6 +133,7 @@ void App::run(bool handle_signals) {
   }
   api_server_->start();
   admin_server_->start();
+  if (config_.jobs.enabled) domain_sync_->start(io_.get_executor());
   dependencies_.log->info(
       "portico listening",
       {{"api", config_.server.listen.host + ":" + std::to_string(api_port())},
@@ -155,6 +159,7 @@ void App::request_stop() {
   auto on_done = [this] {
     if (--servers_running_ == 0) io_.stop();
   };
+  net::post(io_, [this] { domain_sync_->stop(); });  // its timer lives on io_'s threads
   api_server_->shutdown(config_.server.shutdown_grace, on_done);
   admin_server_->shutdown(config_.server.shutdown_grace, on_done);
 }

@@ -167,6 +167,21 @@ StorageConfig read_storage(MapReader& root) {
   return storage;
 }
 
+JobsConfig read_jobs(MapReader& root) {
+  JobsConfig jobs;
+  std::optional<MapReader> block = root.map("jobs");
+  if (!block) return jobs;
+  jobs.domain_refresh_interval =
+      milliseconds(block->integer("domain_refresh_interval_ms", 1000, 7 * 86400000LL)
+                       .value_or(jobs.domain_refresh_interval.count()));
+  jobs.transfer_poll_interval =
+      milliseconds(block->integer("transfer_poll_interval_ms", 1000, 86400000LL)
+                       .value_or(jobs.transfer_poll_interval.count()));
+  jobs.enabled = block->boolean("enabled").value_or(true);
+  block->finish();
+  return jobs;
+}
+
 KeysConfig read_keys(const Context& context, MapReader& root) {
   KeysConfig keys;
   std::optional<MapReader> block = root.map("keys");
@@ -462,6 +477,7 @@ Config parse_config(std::string_view yaml_text, std::string_view label, std::str
   config.admin = read_admin(context, reader, config.server);
   config.storage = read_storage(reader);
   config.keys = read_keys(context, reader);
+  config.jobs = read_jobs(reader);
   config.providers = read_providers(context, reader, schemas);
   config.routing = read_routing(context, reader, config.providers, schemas);
   reader.finish();

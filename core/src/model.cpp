@@ -44,12 +44,13 @@ constexpr std::array<std::pair<DcvMethod, std::string_view>, 3> kDcvMethods{{
     {DcvMethod::http, "http"},
     {DcvMethod::email, "email"},
 }};
-constexpr std::array<std::pair<DomainStatus, std::string_view>, 6> kDomainStatuses{{
+constexpr std::array<std::pair<DomainStatus, std::string_view>, 7> kDomainStatuses{{
     {DomainStatus::pending, "pending"},
     {DomainStatus::active, "active"},
     {DomainStatus::pending_transfer, "pending_transfer"},
     {DomainStatus::expired, "expired"},
-    {DomainStatus::cancelled, "cancelled"},
+    {DomainStatus::transferred_away, "transferred_away"},
+    {DomainStatus::deleted, "deleted"},
     {DomainStatus::failed, "failed"},
 }};
 constexpr std::array<std::pair<CertificateStatus, std::string_view>, 6> kCertificateStatuses{{
@@ -67,7 +68,7 @@ constexpr std::array<std::pair<HostingStatus, std::string_view>, 5> kHostingStat
     {HostingStatus::terminated, "terminated"},
     {HostingStatus::failed, "failed"},
 }};
-constexpr std::array<std::pair<Operation, std::string_view>, 29> kOperations{{
+constexpr std::array<std::pair<Operation, std::string_view>, 32> kOperations{{
     {Operation::domain_check, "domain.check"},
     {Operation::domain_register, "domain.register"},
     {Operation::domain_transfer, "domain.transfer"},
@@ -79,6 +80,9 @@ constexpr std::array<std::pair<Operation, std::string_view>, 29> kOperations{{
     {Operation::domain_auth_code, "domain.auth_code"},
     {Operation::domain_privacy, "domain.privacy"},
     {Operation::domain_email_forwarding, "domain.email_forwarding"},
+    {Operation::domain_glue, "domain.glue"},
+    {Operation::domain_release, "domain.release"},
+    {Operation::domain_delete, "domain.delete"},
     {Operation::dns_list, "dns.list"},
     {Operation::dns_create, "dns.create"},
     {Operation::dns_update, "dns.update"},
@@ -122,6 +126,9 @@ std::string_view name_of(Operation value) {
   return lookup(kOperations, value);
 }
 
+std::optional<DomainStatus> parse_domain_status(std::string_view text) {
+  return reverse(kDomainStatuses, text);
+}
 std::optional<DnsRecordType> parse_dns_record_type(std::string_view text) {
   return reverse(kRecordTypes, text);
 }

@@ -3,10 +3,21 @@
 
 namespace portico::api {
 
+void add_partner_route(Router& router, Services& services, const char* method,
+                       const char* pattern, ServiceHandler handler) {
+  router.add({method, pattern, Access::partner,
+              [&services, handler](RequestContext& context) { return handler(services, context); }});
+}
+
 Router public_router(Services& services) {
   Router router;
   add_me_routes(router, services);
   add_customer_routes(router, services);
+  add_domain_routes(router, services);
+  add_dns_routes(router, services);
+  add_email_forward_routes(router, services);
+  add_glue_record_routes(router, services);
+  add_capability_routes(router, services);
   return router;
 }
 

@@ -137,12 +137,9 @@ net::awaitable<server::Response> get_customer(Services& services, RequestContext
 }  // namespace
 
 void add_customer_routes(Router& router, Services& services) {
-  router.add({"POST", "/api/v1/customers", Access::partner,
-              [&services](RequestContext& context) { return create_customer(services, context); }});
-  router.add({"GET", "/api/v1/customers", Access::partner,
-              [&services](RequestContext& context) { return list_customers(services, context); }});
-  router.add({"GET", "/api/v1/customers/{id}", Access::partner,
-              [&services](RequestContext& context) { return get_customer(services, context); }});
+  add_partner_route(router, services, "POST", "/api/v1/customers", create_customer);
+  add_partner_route(router, services, "GET", "/api/v1/customers", list_customers);
+  add_partner_route(router, services, "GET", "/api/v1/customers/{id}", get_customer);
 }
 
 }  // namespace portico::api

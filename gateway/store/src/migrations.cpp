@@ -96,11 +96,29 @@ CREATE TABLE audit_log(
 CREATE INDEX audit_log_request ON audit_log(request_id);
 )sql";
 
+// Domains: a display name per object (filters and lookups), when the supplier was last read,
+// and stable ids for DNS records of suppliers that have none.
+constexpr std::string_view kDomains = R"sql(
+ALTER TABLE objects ADD COLUMN name TEXT;
+ALTER TABLE objects ADD COLUMN synced_at INTEGER;
+CREATE INDEX objects_partner_kind_name ON objects(partner_id, livemode, kind, name);
+CREATE INDEX objects_kind_synced ON objects(kind, synced_at) WHERE supplier_ref IS NOT NULL;
+
+CREATE TABLE dns_records(
+  id TEXT PRIMARY KEY,
+  domain_id TEXT NOT NULL REFERENCES objects(id),
+  fingerprint TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  UNIQUE (domain_id, fingerprint)
+);
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& builtin_migrations() {
   static const std::vector<Migration> migrations = {
       {1, "initial", std::string(kInitial)},
+      {2, "domains", std::string(kDomains)},
   };
   return migrations;
 }

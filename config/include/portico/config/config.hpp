@@ -58,6 +58,13 @@ struct KeysConfig {
   std::string brand = "pt";  // API keys look like <brand>_live_pk_...
 };
 
+// Background work (gateway/jobs): how often each domain is re-read from its supplier.
+struct JobsConfig {
+  bool enabled = true;  // false: jobs run only when the admin asks (POST /admin/jobs/...)
+  std::chrono::milliseconds domain_refresh_interval{6 * 3600 * 1000};
+  std::chrono::milliseconds transfer_poll_interval{15 * 60 * 1000};
+};
+
 struct Endpoint {
   std::string scheme;      // "http" or "https"
   std::string host;        // lowercase; an IPv6 literal without brackets
@@ -112,6 +119,7 @@ struct Config {
   AdminConfig admin;
   StorageConfig storage;
   KeysConfig keys;
+  JobsConfig jobs;
   std::map<std::string, ProviderConfig, std::less<>> providers;
   RoutingConfig routing;
 };

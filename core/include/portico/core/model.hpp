@@ -32,16 +32,52 @@ struct DomainContacts {
   std::optional<Contact> billing;
 };
 
-enum class DomainStatus { pending, active, pending_transfer, expired, cancelled, failed };
+// pending: registration under way; failed: a transfer the supplier refused; transferred_away:
+// the domain left the account elsewhere; deleted: removed at the supplier.
+enum class DomainStatus {
+  pending,
+  active,
+  pending_transfer,
+  expired,
+  transferred_away,
+  deleted,
+  failed
+};
 
 struct Domain {
   std::string name;  // lowercase, punycode for IDNs
   DomainStatus status = DomainStatus::pending;
+  std::string supplier_status;  // the supplier's own word for the status, kept beside ours
   std::optional<TimePoint> expires_at;
   std::vector<std::string> nameservers;
   bool locked = false;
   bool privacy = false;
   bool auto_renew = false;
+};
+
+enum class TransferState { pending, completed, failed };
+
+struct TransferStatus {
+  TransferState state = TransferState::pending;
+  std::optional<TimePoint> expires_at;  // when completed, if the supplier says
+  std::string reason;                   // when failed
+};
+
+// Mail to prefix@domain is forwarded to forward_to.
+struct EmailForward {
+  std::string prefix;
+  std::string forward_to;
+};
+
+// A name server inside the domain itself (ns1.example.com) registered with its address.
+struct GlueRecord {
+  std::string host;
+  std::string address;
+};
+
+struct Money {
+  std::int64_t amount_minor = 0;  // cents, or the currency's minor unit
+  std::string currency;           // ISO 4217; empty when the supplier does not say
 };
 
 struct DomainRegistration {

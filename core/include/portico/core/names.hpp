@@ -17,6 +17,7 @@ std::string_view name_of(CertificateStatus value);
 std::string_view name_of(HostingStatus value);
 std::string_view name_of(Operation value);
 
+std::optional<DomainStatus> parse_domain_status(std::string_view text);
 std::optional<DnsRecordType> parse_dns_record_type(std::string_view text);
 std::optional<CertificateType> parse_certificate_type(std::string_view text);
 std::optional<DcvMethod> parse_dcv_method(std::string_view text);

@@ -10,7 +10,9 @@
 
 #include "portico/adapters/registry.hpp"
 #include "portico/api/frontend.hpp"
+#include "portico/adapters/keyed_mutex.hpp"
 #include "portico/api/services.hpp"
+#include "portico/jobs/domain_sync.hpp"
 #include "portico/config/config.hpp"
 #include "portico/server/http_server.hpp"
 #include "portico/server/logger.hpp"
@@ -53,7 +55,9 @@ class App {
   std::unique_ptr<store::Store> store_;
   server::Metrics metrics_;
   api::Providers providers_;
+  adapters::KeyedMutex domain_locks_;
   std::unique_ptr<api::Services> services_;
+  std::unique_ptr<jobs::DomainSync> domain_sync_;
   std::unique_ptr<api::Frontend> api_frontend_;
   std::unique_ptr<api::Frontend> admin_frontend_;
   std::unique_ptr<server::HttpServer> api_server_;

@@ -20,22 +20,52 @@ namespace portico::core {
 template <typename T>
 using Async = boost::asio::awaitable<Result<T>>;
 
+// Domain names are lowercase ASCII (punycode for IDNs), validated by the caller.
 class Registrar {
  public:
   virtual ~Registrar() = default;
   virtual const Capabilities& capabilities() const = 0;
-  virtual Async<DomainAvailability> check(const std::string& name) = 0;
+
+  // Availability of every name, in the order given (names may have different TLDs).
+  virtual Async<std::vector<DomainAvailability>> check(const std::vector<std::string>& names) = 0;
   virtual Async<Domain> register_domain(const DomainRegistration& request) = 0;
-  virtual Async<Domain> info(const std::string& name) = 0;
-  virtual Async<Domain> renew(const std::string& name, int years) = 0;
+  // Starts a transfer in; the domain stays pending_transfer until transfer_status says more.
   virtual Async<Domain> transfer(const DomainRegistration& request,
                                  const std::string& auth_code) = 0;
+  virtual Async<TransferStatus> transfer_status(const std::string& name) = 0;
+  virtual Async<Domain> renew(const std::string& name, int years) = 0;
+  // The supplier's current view of a domain in the account.
+  virtual Async<Domain> info(const std::string& name) = 0;
+
   virtual Async<Ok> set_nameservers(const std::string& name,
                                     const std::vector<std::string>& nameservers) = 0;
   virtual Async<Ok> set_lock(const std::string& name, bool locked) = 0;
+  virtual Async<Ok> set_privacy(const std::string& name, bool enabled) = 0;
+  virtual Async<DomainContacts> contacts(const std::string& name) = 0;
+  virtual Async<Ok> set_contacts(const std::string& name, const DomainContacts& contacts) = 0;
   virtual Async<std::string> auth_code(const std::string& name) = 0;
+
+  virtual Async<std::vector<EmailForward>> email_forwards(const std::string& name) = 0;
+  // Replaces the whole set.
+  virtual Async<Ok> set_email_forwards(const std::string& name,
+                                       const std::vector<EmailForward>& forwards) = 0;
+
+  virtual Async<Ok> create_glue(const std::string& name, const GlueRecord& glue) = 0;
+  virtual Async<Ok> update_glue(const std::string& name, const GlueRecord& before,
+                                const GlueRecord& after) = 0;
+  virtual Async<Ok> delete_glue(const std::string& name, const std::string& host) = 0;
+
+  // Hands the domain to another registrar account by its transfer tag (IPS tag for .uk).
+  virtual Async<Ok> release(const std::string& name, const std::string& transfer_tag) = 0;
+  virtual Async<Ok> remove(const std::string& name) = 0;
+
+  // The account's prepaid balance at the supplier.
+  virtual Async<Money> balance() = 0;
 };
 
+// Records are addressed by their content: suppliers that keep a zone as one set (no record
+// ids) compare whole records. update() and remove() fail with 409 dns_record_changed when
+// `before` is no longer in the zone (changed elsewhere), so no change is lost silently.
 class DnsHost {
  public:
   virtual ~DnsHost() = default;

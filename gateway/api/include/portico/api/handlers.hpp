@@ -1,5 +1,7 @@
 #pragma once
 
+#include <boost/asio/awaitable.hpp>
+
 #include "portico/api/router.hpp"
 #include "portico/api/services.hpp"
 
@@ -8,6 +10,16 @@ namespace portico::api {
 
 void add_me_routes(Router& router, Services& services);
 void add_customer_routes(Router& router, Services& services);
+void add_domain_routes(Router& router, Services& services);
+void add_dns_routes(Router& router, Services& services);
+void add_email_forward_routes(Router& router, Services& services);
+void add_glue_record_routes(Router& router, Services& services);
+void add_capability_routes(Router& router, Services& services);
+
+// Adds a partner route served by `handler(services, context)`.
+using ServiceHandler = boost::asio::awaitable<server::Response> (*)(Services&, RequestContext&);
+void add_partner_route(Router& router, Services& services, const char* method,
+                       const char* pattern, ServiceHandler handler);
 
 // The public API's router: every resource of /api/v1.
 Router public_router(Services& services);

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "portico/adapters/instance.hpp"
+#include "portico/adapters/keyed_mutex.hpp"
 #include "portico/config/config.hpp"
 #include "portico/core/clock.hpp"
 #include "portico/core/random.hpp"
@@ -25,6 +26,8 @@ struct Services {
   server::Metrics& metrics;
   server::Logger& log;
   Providers& providers;
+  // Serializes read-modify-writes of one domain's supplier-side sets (e-mail forwards).
+  adapters::KeyedMutex& domain_locks;
 };
 
 }  // namespace portico::api

@@ -1,0 +1,94 @@
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <boost/asio/awaitable.hpp>
+
+#include "portico/api/context.hpp"
+#include "portico/api/services.hpp"
+#include "portico/core/json.hpp"
+#include "portico/store/domains.hpp"
+
+// What the domain, DNS, e-mail forward and glue handlers (and the domain refresh job) share:
+// routing by TLD, failover, loading a partner's domain, its JSON and its events.
+namespace portico::api {
+
+// The instances serving a name's TLD for one mode (live keys use instances not marked
+// sandbox, test keys those marked sandbox), in the route's order.
+struct DomainRoute {
+  std::string suffix;  // the matched route key: ".co.ke", ".ke" or "*"
+  std::vector<adapters::ProviderInstance*> instances;
+};
+// 422 unsupported_tld when no route, or no instance of this mode, serves the name.
+core::Result<DomainRoute> route_domain(const Services& services, std::string_view name,
+                                       bool livemode);
+
+// The supplier certainly did nothing (it could not be reached), so another instance may be
+// asked. A timeout after the request was sent is not such a failure: it may have acted.
+bool supplier_unreachable(const core::Error& error);
+
+// Calls `call` on each instance in order, moving on only while the supplier was unreachable.
+// `used` receives the instance that answered (or the last one tried).
+template <typename T>
+using InstanceCall = std::function<core::Async<T>(adapters::ProviderInstance&)>;
+template <typename T>
+boost::asio::awaitable<core::Result<T>> with_failover(
+    const std::vector<adapters::ProviderInstance*>& instances, const InstanceCall<T>& call,
+    adapters::ProviderInstance** used = nullptr) {
+  std::optional<core::Error> last;
+  for (adapters::ProviderInstance* instance : instances) {
+    if (used != nullptr) *used = instance;
+    core::Result<T> result = co_await call(*instance);
+    if (result || !supplier_unreachable(result.error())) co_return result;
+    last = std::move(result).error();
+  }
+  co_return *last;
+}
+
+// The caller's domain named by the {id} route parameter; 404 for anything else.
+boost::asio::awaitable<core::Result<store::DomainRecord>> load_domain(const Services& services,
+                                                                      const RequestContext& context);
+
+// The ports of the instance that holds a domain. 503 when that instance is no longer
+// configured; 422 when its type cannot do `operation`.
+core::Result<core::Registrar*> registrar_of(const Services& services,
+                                            const store::DomainRecord& domain,
+                                            core::Operation operation);
+core::Result<core::DnsHost*> dns_host_of(const Services& services,
+                                         const store::DomainRecord& domain,
+                                         core::Operation operation);
+
+// The public `domain` object.
+void write_domain(core::json::Writer& out, const store::DomainRecord& domain);
+
+// An event about a domain or one of its parts: {"object":{...},"previous_attributes":{...}}.
+// `previous` writes the members of previous_attributes (none when empty).
+using MembersWriter = std::function<void(core::json::Writer&)>;
+store::EventRecord make_event(const Services& services, std::string type,
+                              const store::DomainRecord& domain, std::string_view request_id,
+                              const MembersWriter& previous = {});
+// The same for a part of a domain (a DNS record...): `object` writes its members.
+store::EventRecord make_event(const Services& services, std::string type,
+                              const store::DomainRecord& domain, std::string object_id,
+                              const MembersWriter& object, std::string_view request_id,
+                              const MembersWriter& previous = {});
+
+// Saves a changed domain and its events in one transaction; returns the saved record.
+boost::asio::awaitable<core::Result<store::DomainRecord>> save_domain(
+    const Services& services, store::DomainRecord domain, std::vector<store::EventRecord> events);
+
+// Reads a contact object ({"first_name",...}) into `contact`, failing through `reader`.
+void read_contact(core::json::ObjectReader& reader, std::string_view name, bool required,
+                  std::optional<core::Contact>& contact);
+// The "contacts" member of a registration or update; roles missing default to the registrant.
+std::optional<core::DomainContacts> read_contacts(core::json::ObjectReader& body, bool required);
+void write_contact(core::json::Writer& out, const core::Contact& contact);
+
+// Normalizes the name in a path or body (IDN to punycode, lowercase) or fails with `param`.
+core::Result<std::string> domain_name_param(std::string_view text, std::string param);
+
+}  // namespace portico::api

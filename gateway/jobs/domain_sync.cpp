@@ -1,0 +1,175 @@
+#include "portico/jobs/domain_sync.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "portico/api/domains.hpp"
+#include "portico/core/names.hpp"
+
+namespace portico::jobs {
+
+namespace net = boost::asio;
+
+namespace {
+
+constexpr int kBatch = 100;
+constexpr std::chrono::seconds kTick{60};
+
+// What a pass learned about one domain: its new state and the events to record with it.
+struct Outcome {
+  store::DomainRecord domain;
+  std::vector<store::EventRecord> events;
+};
+
+void write_previous(core::json::Writer& out, const core::Domain& before, const core::Domain& after) {
+  if (before.status != after.status) {
+    core::json::write(out, "status", core::name_of(before.status));
+  }
+  if (before.expires_at != after.expires_at) {
+    if (before.expires_at) {
+      core::json::write(out, "expires_at", core::format_rfc3339(*before.expires_at));
+    } else {
+      core::json::write_null(out, "expires_at");
+    }
+  }
+  if (before.locked != after.locked) core::json::write(out, "locked", before.locked);
+  if (before.privacy != after.privacy) core::json::write(out, "privacy", before.privacy);
+  if (before.nameservers != after.nameservers) {
+    core::json::key(out, "nameservers");
+    out.StartArray();
+    for (const auto& nameserver : before.nameservers)
+      core::json::string(out, nameserver);
+    out.EndArray();
+  }
+}
+
+bool differs(const core::Domain& before, const core::Domain& after) {
+  return before.status != after.status || before.expires_at != after.expires_at ||
+         before.locked != after.locked || before.privacy != after.privacy ||
+         before.nameservers != after.nameservers;
+}
+
+}  // namespace
+
+DomainSync::DomainSync(api::Services& services) : services_(services) {}
+
+net::awaitable<SyncReport> DomainSync::run_once(bool everything) {
+  const core::TimePoint now = services_.clock.now();
+  const auto& jobs = services_.config.jobs;
+  // Everything: whatever was not synced in this very pass (synced_at < now).
+  const core::TimePoint transfers_before = everything ? now : now - jobs.transfer_poll_interval;
+  const core::TimePoint others_before = everything ? now : now - jobs.domain_refresh_interval;
+  SyncReport report;
+  // Each domain synced gets synced_at = now, so the next batch moves on; a batch shorter than
+  // kBatch is the last.
+  for (;;) {
+    auto due = co_await services_.store.read<std::vector<store::DomainRecord>>(
+        [&](store::Database& db) -> core::Result<std::vector<store::DomainRecord>> {
+          return store::domains::due_for_sync(db, transfers_before, others_before, kBatch);
+        });
+    if (!due || due->empty()) break;
+    for (const store::DomainRecord& candidate : *due) {
+      auto guard = co_await services_.domain_locks.lock(candidate.id);
+      auto fresh = co_await services_.store.read<store::DomainRecord>(
+          [&](store::Database& db) -> core::Result<store::DomainRecord> {
+            auto found = store::domains::find(db, candidate.partner_id, candidate.livemode,
+                                              candidate.id);
+            if (!found) return core::Error::not_found("gone");
+            return std::move(*found);
+          });
+      if (!fresh || !fresh->held()) continue;
+      ++report.checked;
+      Outcome outcome{*fresh, {}};
+      const bool transfer = fresh->domain.status == core::DomainStatus::pending_transfer;
+      auto registrar = api::registrar_of(
+          services_, *fresh,
+          transfer ? core::Operation::domain_transfer : core::Operation::domain_info);
+      core::Domain& after = outcome.domain.domain;
+      const core::Domain before = fresh->domain;
+      bool failed = !registrar;
+      if (registrar && transfer) {
+        auto status = co_await (*registrar)->transfer_status(before.name);
+        if (!status) {
+          failed = true;
+        } else if (status->state == core::TransferState::completed) {
+          after.status = core::DomainStatus::active;
+          if (status->expires_at) after.expires_at = status->expires_at;
+          outcome.events.push_back(api::make_event(
+              services_, "domain.transfer_completed", outcome.domain, "",
+              [&](core::json::Writer& out) { write_previous(out, before, after); }));
+        } else if (status->state == core::TransferState::failed) {
+          after.status = core::DomainStatus::failed;
+          after.supplier_status = "transfer_failed";
+          outcome.events.push_back(api::make_event(
+              services_, "domain.transfer_failed", outcome.domain, "",
+              [&](core::json::Writer& out) { write_previous(out, before, after); }));
+        }
+      } else if (registrar) {
+        auto info = co_await (*registrar)->info(before.name);
+        if (!info) {
+          failed = true;
+        } else {
+          after.status = info->status;
+          after.supplier_status = info->supplier_status;
+          if (info->expires_at) after.expires_at = info->expires_at;
+          if (!info->nameservers.empty()) after.nameservers = info->nameservers;
+          after.locked = info->locked;
+          after.privacy = info->privacy;
+          if (differs(before, after)) {
+            const bool away = after.status == core::DomainStatus::transferred_away;
+            outcome.events.push_back(api::make_event(
+                services_, away ? "domain.transferred_away" : "domain.updated", outcome.domain,
+                "", [&](core::json::Writer& out) { write_previous(out, before, after); }));
+          }
+        }
+      }
+      if (failed) {
+        ++report.failed;
+        after = before;  // keep what we knew; retried after the interval
+      }
+      if (!outcome.events.empty()) {
+        ++report.changed;
+        outcome.domain.updated_at = now;
+      }
+      outcome.domain.synced_at = now;
+      auto saved = co_await services_.store.write<core::Ok>(
+          [&outcome](store::Database& db) -> core::Status {
+            store::domains::update(db, outcome.domain);
+            for (const auto& event : outcome.events)
+              store::events::append(db, event);
+            return core::Ok{};
+          });
+      if (!saved) services_.log.error("domain sync: saving failed", {{"domain", candidate.id}});
+    }
+    if (due->size() < static_cast<std::size_t>(kBatch)) break;
+  }
+  co_return report;
+}
+
+void DomainSync::start(const net::any_io_executor& executor) {
+  timer_ = std::make_unique<net::steady_timer>(executor);
+  net::co_spawn(executor, loop(), net::detached);
+}
+
+void DomainSync::stop() {
+  stopped_ = true;
+  if (timer_) timer_->cancel();
+}
+
+net::awaitable<void> DomainSync::loop() {
+  while (!stopped_) {
+    const SyncReport report = co_await run_once(false);
+    if (report.checked > 0) {
+      services_.log.info("domain sync", {{"checked", std::to_string(report.checked)},
+                                         {"changed", std::to_string(report.changed)},
+                                         {"failed", std::to_string(report.failed)}});
+    }
+    timer_->expires_after(kTick);
+    boost::system::error_code ec;
+    co_await timer_->async_wait(net::redirect_error(net::use_awaitable, ec));
+  }
+}
+
+}  // namespace portico::jobs
