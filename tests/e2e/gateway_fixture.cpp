@@ -74,4 +74,24 @@ std::vector<std::string> RunningGateway::log_lines() const {
   return log_lines_;
 }
 
+void expect_error(const HttpReply& reply, int status, const std::string& type,
+                  const std::string& code, const std::string& param) {
+  EXPECT_EQ(reply.status, status) << reply.body;
+  const auto json = reply.json();
+  ASSERT_TRUE(json.IsObject()) << reply.body;
+  ASSERT_TRUE(json.HasMember("error")) << reply.body;
+  EXPECT_EQ(std::string(json["error"]["type"].GetString()), type) << reply.body;
+  EXPECT_EQ(std::string(json["error"]["code"].GetString()), code) << reply.body;
+  EXPECT_TRUE(json["error"]["message"].IsString());
+  if (param.empty()) {
+    EXPECT_TRUE(json["error"]["param"].IsNull()) << reply.body;
+  } else {
+    ASSERT_TRUE(json["error"]["param"].IsString()) << reply.body;
+    EXPECT_EQ(std::string(json["error"]["param"].GetString()), param);
+  }
+  // Every body carries the request id, and it is the header's.
+  ASSERT_TRUE(json["meta"]["request_id"].IsString());
+  EXPECT_EQ(reply.header("x-request-id"), json["meta"]["request_id"].GetString());
+}
+
 }  // namespace portico::testing

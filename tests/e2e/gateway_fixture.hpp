@@ -60,4 +60,8 @@ class RunningGateway {
   std::thread thread_;
 };
 
+// Checks an error envelope: status, type, code, param (empty = null) and the request id.
+void expect_error(const HttpReply& reply, int status, const std::string& type,
+                  const std::string& code, const std::string& param = "");
+
 }  // namespace portico::testing

@@ -234,7 +234,8 @@ net::awaitable<server::Response> transfer_domain(Services& services, RequestCont
   auto document = json_body(context);
   if (!document) co_return error_response(context.request_id, document.error());
   std::optional<std::string> auth_code;
-  auto order = read_order(*document, *name, false, &auth_code);
+  // The name servers the domain takes once transferred: registrars ask for them up front.
+  auto order = read_order(*document, *name, true, &auth_code);
   if (!order) co_return error_response(context.request_id, order.error());
   const Principal& partner = context.partner();
 
@@ -365,13 +366,13 @@ net::awaitable<server::Response> search(Services& services, RequestContext& cont
   auto names = body.strings("names", false, kMaxSearchNames, {.min_length = 1, .max_length = 253});
   auto query = body.string("query", {.min_length = 1, .max_length = 63});
   auto tlds = body.strings("tlds", false, 50, {.min_length = 1, .max_length = 63});
-  if (!body.failed() && !names && !(query && tlds)) {
-    body.fail(Error::invalid_request(
-        "parameter_missing", "Give 'names', or 'query' with 'tlds', or both.", "names"));
-  }
   if (!body.failed() && (query.has_value() != tlds.has_value())) {
     body.fail(Error::invalid_request("parameter_missing", "'query' and 'tlds' go together.",
                                      query ? "tlds" : "query"));
+  }
+  if (!body.failed() && !names && !query) {
+    body.fail(Error::invalid_request(
+        "parameter_missing", "Give 'names', or 'query' with 'tlds', or both.", "names"));
   }
   if (auto error = body.finish()) co_return error_response(context.request_id, *error);
 

@@ -1,0 +1,65 @@
+#include "hostraha/client.hpp"
+
+#include <utility>
+
+#include "portico/core/json.hpp"
+
+#include "hostraha/mapping.hpp"
+#include "hostraha/signer.hpp"
+
+namespace portico::adapters::hostraha {
+
+Client::Client(http::Client& http, const core::Clock& clock, Credentials credentials,
+               std::string base_path)
+    : http_(http),
+      clock_(clock),
+      credentials_(std::move(credentials)),
+      base_path_(std::move(base_path)) {
+  while (!base_path_.empty() && base_path_.back() == '/')
+    base_path_.pop_back();
+}
+
+core::Async<rapidjson::Document> Client::get(std::string action) {
+  return send("GET", std::move(action), {}, Effect::read);
+}
+
+core::Async<rapidjson::Document> Client::post(std::string action, PhpForm form, Effect effect) {
+  return send("POST", std::move(action), form.encode(), effect);
+}
+
+core::Async<rapidjson::Document> Client::send(std::string method, std::string action,
+                                              std::string body, Effect effect) {
+  const bool write = effect == Effect::write;
+  const bool has_body = method != "GET";
+  http::Request request;
+  request.method = std::move(method);
+  request.target = base_path_ + "/" + action;
+  // A fresh token per call: one made at 13:59:59 is refused at 14:00:00.
+  request.headers.push_back({"username", credentials_.username});
+  request.headers.push_back(
+      {"token", token(credentials_.username, credentials_.api_key.reveal(), clock_.now())});
+  if (has_body) {
+    request.headers.push_back({"Content-Type", "application/x-www-form-urlencoded"});
+  }
+  request.headers.push_back({"Accept", "application/json"});
+  request.body = std::move(body);
+
+  auto response = co_await http_.send(std::move(request));
+  if (!response.ok()) co_return std::move(response).error();  // transport errors as they are
+
+  // The vendor's client wraps a body that is not JSON as {"error": body}: a failure either way.
+  auto answer = core::json::parse(response->body);
+  if (!answer.ok()) co_return bad_response(write);
+  if (answer->IsObject()) {
+    const auto error = answer->FindMember("error");
+    if (error != answer->MemberEnd()) {
+      co_return error_from_message(
+          error->value.IsString()
+              ? std::string_view(error->value.GetString(), error->value.GetStringLength())
+              : std::string_view{});
+    }
+  }
+  co_return std::move(answer).value();
+}
+
+}  // namespace portico::adapters::hostraha
