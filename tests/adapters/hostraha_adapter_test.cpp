@@ -486,9 +486,9 @@ TEST_F(HostrahaAdapterTest, SupplierErrorsBecomeNormalizedErrors) {
   EXPECT_EQ(broke.error().type, core::ErrorType::upstream);
   EXPECT_FALSE(simulator_->domain("example.com").has_value());
 
-  auto rejected = run(adapter_->register_domain(registration("example.xyz")));
-  ASSERT_FALSE(rejected.ok());
-  expect_error(rejected.error(), 422, "supplier_rejected", false);
+  auto unoffered = run(adapter_->register_domain(registration("example.xyz")));
+  ASSERT_FALSE(unoffered.ok());
+  expect_error(unoffered.error(), 422, "unsupported_tld", false);
 }
 
 TEST_F(HostrahaAdapterTest, GarbageIsABadResponseWithAnUnknownOutcome) {

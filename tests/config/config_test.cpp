@@ -329,7 +329,7 @@ TEST_F(ConfigTest, LoadConfigNamesTheFileInMessages) {
     EXPECT_EQ(std::string(error.what()), file.string() +
                                              ":8:1: extra: unknown key 'extra' "
                                              "(known keys: server, admin, storage, "
-                                             "keys, providers, routing)");
+                                             "keys, jobs, providers, routing)");
   }
   const std::string missing = (dir_.path() / "absent.yaml").string();
   try {

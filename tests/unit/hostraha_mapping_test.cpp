@@ -55,6 +55,9 @@ TEST(HostrahaMappingTest, ClassifiesSupplierMessagesByTheContractTable) {
       {"Unauthorized", 502, core::ErrorType::upstream, "upstream_authentication_failed"},
       {"Unknown username", 502, core::ErrorType::upstream, "upstream_authentication_failed"},
       {"Invalid nameserver", 422, core::ErrorType::invalid_request, "supplier_rejected"},
+      // Checked before "invalid".
+      {"Invalid domain extension: .xyz is not offered", 422, core::ErrorType::invalid_request,
+       "unsupported_tld"},
       {"The regperiod field is required", 422, core::ErrorType::invalid_request,
        "supplier_rejected"},
       {"Period must be between 1 and 10", 422, core::ErrorType::invalid_request,

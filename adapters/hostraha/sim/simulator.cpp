@@ -420,13 +420,12 @@ struct Simulator::State {
     if (!username || !token || *username != options.email) return false;
     const core::TimePoint at = now();
     const int leeway = options.leeway_hours > 0 ? 1 : 0;
-    bool matched = false;
     for (int hours = -leeway; hours <= leeway; ++hours) {
       const std::string expected =
           expected_token(options.email, options.api_key, at + std::chrono::hours(hours));
-      matched = core::crypto::constant_time_equal(*token, expected) || matched;
+      if (core::crypto::constant_time_equal(*token, expected)) return true;
     }
-    return matched;
+    return false;
   }
 
   SimResponse serve(const SimRequest& request, const Route* route) {
