@@ -169,8 +169,10 @@ TEST_F(ApiTest, BadBodiesGetAClearErrorAndChangeNothing) {
                "parameter_duplicate", "name");
   expect_error(post(R"({"name":"x","email":"not-an-email"})"), 400, "invalid_request_error",
                "invalid_email", "email");
-  expect_error(post(R"({"name":"x","email":"a@b.co","country":"ke"})"), 400,
+  expect_error(post(R"({"name":"x","email":"a@b.co","country":"k1"})"), 400,
                "invalid_request_error", "invalid_country", "country");
+  expect_error(post(R"({"name":"x","email":"a@b.co","country":"ZZ"})"), 422,
+               "invalid_request_error", "unknown_country", "country");
   expect_error(post(R"({"name":"","email":"a@b.co"})"), 400, "invalid_request_error",
                "parameter_invalid_length", "name");
   expect_error(post("{\"name\":\"\xff\xfe\",\"email\":\"a@b.co\"}"), 400, "invalid_request_error",

@@ -1,6 +1,7 @@
 #include "portico/api/envelope.hpp"
 #include "portico/api/frontend.hpp"
 #include "portico/api/handlers.hpp"
+#include "portico/core/contact.hpp"
 #include "portico/core/ids.hpp"
 #include "portico/store/repositories.hpp"
 
@@ -22,28 +23,6 @@ void write_customer(core::json::Writer& out, const store::CustomerRecord& custom
   core::json::write(out, "created_at", core::format_rfc3339(customer.created_at));
 }
 
-// A pragmatic address check: one '@', a non-empty local part, a dotted domain, no spaces or
-// control characters. Deliverability is the customer's business, not ours.
-bool plausible_email(std::string_view email) {
-  const std::size_t at = email.find('@');
-  if (at == 0 || at == std::string_view::npos ||
-      email.find('@', at + 1) != std::string_view::npos) {
-    return false;
-  }
-  const std::string_view domain = email.substr(at + 1);
-  const std::size_t dot = domain.find('.');
-  if (dot == 0 || dot == std::string_view::npos || domain.back() == '.') return false;
-  for (char c : email) {
-    if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f) return false;
-  }
-  return true;
-}
-
-bool iso_country(std::string_view country) {
-  return country.size() == 2 && std::isupper(static_cast<unsigned char>(country[0])) != 0 &&
-         std::isupper(static_cast<unsigned char>(country[1])) != 0;
-}
-
 net::awaitable<server::Response> create_customer(Services& services, RequestContext& context) {
   if (auto status = no_query(context); !status) {
     co_return error_response(context.request_id, status.error());
@@ -56,14 +35,17 @@ net::awaitable<server::Response> create_customer(Services& services, RequestCont
   auto email = body.string("email", {.required = true, .min_length = 3, .max_length = 254});
   auto country = body.string("country", {.max_length = 2});
   auto external_id = body.string("external_id", {.min_length = 1, .max_length = 128});
-  if (email && !plausible_email(*email)) {
+  if (email && !core::plausible_email(*email)) {
     body.fail(
         Error::invalid_request("invalid_email", "'email' is not an e-mail address.", "email"));
   }
-  if (country && !iso_country(*country)) {
-    body.fail(Error::invalid_request("invalid_country",
-                                     "'country' must be an ISO 3166-1 alpha-2 code such as \"KE\".",
-                                     "country"));
+  if (country && !body.failed()) {
+    auto code = core::normalize_country_code(*country, "country");
+    if (code) {
+      country = std::move(*code);
+    } else {
+      body.fail(code.error());
+    }
   }
   if (auto error = body.finish()) co_return error_response(context.request_id, *error);
 
