@@ -107,8 +107,8 @@ App::App(config::Config config, const adapters::Registry& registry, Dependencies
   domain_sync_ = std::make_unique<jobs::DomainSync>(*services_);
   api_frontend_ =
       std::make_unique<api::Frontend>(*services_, api::public_router(*services_), "api");
-  admin_frontend_ =
-      std::make_unique<api::Frontend>(*services_, admin::admin_router(*services_, *domain_sync_), "admin");
+  admin_frontend_ = std::make_unique<api::Frontend>(
+      *services_, admin::admin_router(*services_, *domain_sync_), "admin");
   api_server_ =
       make_server(io_, config_.server, config_.server.listen, config_.server.tls, *api_frontend_);
   admin_server_ =

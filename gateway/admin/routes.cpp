@@ -220,10 +220,9 @@ api::Router admin_router(api::Services& services, jobs::DomainSync& domain_sync)
   router.add({"GET", "/admin/partners/{id}/keys", api::Access::admin, bind(list_keys)});
   router.add({"POST", "/admin/partners/{id}/keys", api::Access::admin, bind(create_key_route)});
   router.add({"DELETE", "/admin/keys/{id}", api::Access::admin, bind(revoke_key_route)});
-  router.add({"POST", "/admin/jobs/domain-sync", api::Access::admin,
-              [&domain_sync](RequestContext& context) {
-                return run_domain_sync(domain_sync, context);
-              }});
+  router.add(
+      {"POST", "/admin/jobs/domain-sync", api::Access::admin,
+       [&domain_sync](RequestContext& context) { return run_domain_sync(domain_sync, context); }});
   return router;
 }
 

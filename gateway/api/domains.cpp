@@ -16,8 +16,8 @@ core::Result<DomainRoute> route_domain(const Services& services, std::string_vie
   const std::string tld(dot == std::string_view::npos ? name : name.substr(dot));
   const auto unsupported = [&] {
     return Error::unprocessable("unsupported_tld",
-                                "Domains ending in '" + tld.substr(0, 64) +
-                                    "' are not offered" + (livemode ? "." : " in test mode."),
+                                "Domains ending in '" + tld.substr(0, 64) + "' are not offered" +
+                                    (livemode ? "." : " in test mode."),
                                 "name");
   };
   const auto& routes = services.config.routing.domains;
@@ -73,9 +73,9 @@ core::Result<adapters::ProviderInstance*> instance_of(const Services& services,
 }
 
 Error unsupported(core::Operation operation) {
-  return Error::unprocessable(
-      "operation_unsupported",
-      "The supplier of this domain does not support " + std::string(core::name_of(operation)) + ".");
+  return Error::unprocessable("operation_unsupported",
+                              "The supplier of this domain does not support " +
+                                  std::string(core::name_of(operation)) + ".");
 }
 
 }  // namespace

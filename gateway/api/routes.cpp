@@ -3,10 +3,11 @@
 
 namespace portico::api {
 
-void add_partner_route(Router& router, Services& services, const char* method,
-                       const char* pattern, ServiceHandler handler) {
-  router.add({method, pattern, Access::partner,
-              [&services, handler](RequestContext& context) { return handler(services, context); }});
+void add_partner_route(Router& router, Services& services, const char* method, const char* pattern,
+                       ServiceHandler handler) {
+  router.add({method, pattern, Access::partner, [&services, handler](RequestContext& context) {
+                return handler(services, context);
+              }});
 }
 
 Router public_router(Services& services) {

@@ -23,7 +23,8 @@ struct Outcome {
   std::vector<store::EventRecord> events;
 };
 
-void write_previous(core::json::Writer& out, const core::Domain& before, const core::Domain& after) {
+void write_previous(core::json::Writer& out, const core::Domain& before,
+                    const core::Domain& after) {
   if (before.status != after.status) {
     core::json::write(out, "status", core::name_of(before.status));
   }
@@ -74,8 +75,8 @@ net::awaitable<SyncReport> DomainSync::run_once(bool everything) {
       auto guard = co_await services_.domain_locks.lock(candidate.id);
       auto fresh = co_await services_.store.read<store::DomainRecord>(
           [&](store::Database& db) -> core::Result<store::DomainRecord> {
-            auto found = store::domains::find(db, candidate.partner_id, candidate.livemode,
-                                              candidate.id);
+            auto found =
+                store::domains::find(db, candidate.partner_id, candidate.livemode, candidate.id);
             if (!found) return core::Error::not_found("gone");
             return std::move(*found);
           });
@@ -120,8 +121,8 @@ net::awaitable<SyncReport> DomainSync::run_once(bool everything) {
           if (differs(before, after)) {
             const bool away = after.status == core::DomainStatus::transferred_away;
             outcome.events.push_back(api::make_event(
-                services_, away ? "domain.transferred_away" : "domain.updated", outcome.domain,
-                "", [&](core::json::Writer& out) { write_previous(out, before, after); }));
+                services_, away ? "domain.transferred_away" : "domain.updated", outcome.domain, "",
+                [&](core::json::Writer& out) { write_previous(out, before, after); }));
           }
         }
       }
@@ -134,8 +135,8 @@ net::awaitable<SyncReport> DomainSync::run_once(bool everything) {
         outcome.domain.updated_at = now;
       }
       outcome.domain.synced_at = now;
-      auto saved = co_await services_.store.write<core::Ok>(
-          [&outcome](store::Database& db) -> core::Status {
+      auto saved =
+          co_await services_.store.write<core::Ok>([&outcome](store::Database& db) -> core::Status {
             store::domains::update(db, outcome.domain);
             for (const auto& event : outcome.events)
               store::events::append(db, event);

@@ -6,8 +6,10 @@ namespace portico::testing {
 
 SimulatedAccount::SimulatedAccount(std::string name, std::int64_t credit_minor)
     : instance(std::move(name)) {
-  simulator = std::make_unique<sim::hostraha::Simulator>(sim::hostraha::SimulatorOptions{
-      .email = instance + "@reseller.example", .api_key = instance + "-key-0123456789", .credit_minor = credit_minor});
+  simulator = std::make_unique<sim::hostraha::Simulator>(
+      sim::hostraha::SimulatorOptions{.email = instance + "@reseller.example",
+                                      .api_key = instance + "-key-0123456789",
+                                      .credit_minor = credit_minor});
   server = std::make_unique<sim::Server>(sim::ServerOptions{.name = instance});
   simulator->install(*server);
   server->start();
@@ -29,8 +31,8 @@ DomainTest::DomainTest() {
   gateway_ = std::make_unique<RunningGateway>("", yaml);
   partner_ = gateway_->create_partner("acme-hosting");
   key_ = gateway_->create_key(partner_);
-  const HttpReply customer =
-      api("POST", "/api/v1/customers", R"({"name":"Wanjiru Kamau","email":"wanjiru@example.co.ke"})");
+  const HttpReply customer = api("POST", "/api/v1/customers",
+                                 R"({"name":"Wanjiru Kamau","email":"wanjiru@example.co.ke"})");
   EXPECT_EQ(customer.status, 201) << customer.body;
   customer_ = customer.json()["data"]["id"].GetString();
 }

@@ -39,8 +39,7 @@ class DomainTest : public ::testing::Test {
 
   HttpReply api(const std::string& method, const std::string& target,
                 const std::string& body = {}) {
-    return gateway_->api(method, target, key_.secret, body,
-                         {{"Content-Type", "application/json"}});
+    return gateway_->api(method, target, key_.secret, body, {{"Content-Type", "application/json"}});
   }
   // A registration body for `name` with the customer, two name servers and a registrant.
   std::string registration(const std::string& name, const std::string& extra = "") const;

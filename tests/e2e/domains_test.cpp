@@ -1,11 +1,10 @@
 // Domains end to end: the gateway over HTTP, two simulated Hostraha accounts over HTTP, a real
 // SQLite file. What the supplier ends up holding is read from the simulators themselves.
-#include <sys/socket.h>
-#include <netinet/in.h>
-#include <unistd.h>
-
 #include <future>
+#include <netinet/in.h>
 #include <regex>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "e2e/domain_fixture.hpp"
 
@@ -22,8 +21,8 @@ std::string data_string(const HttpReply& reply, const char* field) {
 
 TEST_F(DomainTest, RegistrationReachesTheSupplierAndIsRecorded) {
   const std::int64_t credit = primary_.simulator->credit_minor();
-  const HttpReply reply = api("POST", "/api/v1/domains",
-                              registration("Wanjiru-Shop.com", R"("privacy":true)"));
+  const HttpReply reply =
+      api("POST", "/api/v1/domains", registration("Wanjiru-Shop.com", R"("privacy":true)"));
   ASSERT_EQ(reply.status, 201) << reply.body;
   const auto json = reply.json();
   const auto& data = json["data"];
@@ -91,8 +90,8 @@ TEST_F(DomainTest, BadRegistrationsAreRefusedBeforeTheSupplier) {
     std::string param;
   } cases[] = {
       {registration("-bad-.com"), 400, "invalid_domain_name", "name"},
-      {std::regex_replace(registration("ok.com"), std::regex("\"years\":2"), "\"years\":11"),
-       400, "parameter_out_of_range", "years"},
+      {std::regex_replace(registration("ok.com"), std::regex("\"years\":2"), "\"years\":11"), 400,
+       "parameter_out_of_range", "years"},
       {R"({"name":"ok.com","nameservers":["ns1.a.com","ns2.a.com"]})", 400, "parameter_missing",
        "contacts"},
       {R"({"name":"ok.com","contacts":{"registrant":{}}})", 400, "parameter_missing",
@@ -120,7 +119,8 @@ TEST_F(DomainTest, SupplierRefusalsAreNormalizedAndLeaveNothingBehind) {
   primary_.simulator->set_credit_minor(0);
   HttpReply reply = api("POST", "/api/v1/domains", registration("broke.com"));
   expect_error(reply, 503, "upstream_error", "supplier_insufficient_funds");
-  EXPECT_EQ(reply.body.find("nsufficient credit balance"), std::string::npos);  // not the supplier's words
+  EXPECT_EQ(reply.body.find("nsufficient credit balance"),
+            std::string::npos);  // not the supplier's words
   primary_.simulator->set_credit_minor(1'000'000);
 
   // Registered elsewhere.
@@ -167,9 +167,11 @@ TEST(DomainFailoverTest, RegistrationFailsOverWhenTheFirstInstanceRefusesConnect
   keys.write("down.key", "down-key-0123456789");
   const std::string yaml =
       "jobs:\n  enabled: false\nproviders:\n  down:\n    type: hostraha\n"
-      "    endpoint: http://127.0.0.1:" + std::to_string(refused_port()) +
+      "    endpoint: http://127.0.0.1:" +
+      std::to_string(refused_port()) +
       "/modules/addons/DomainsReseller/api/index.php\n    username: down@reseller.example\n"
-      "    api_key_file: " + keys.file("down.key") + "\n" + standby.provider_yaml(keys) +
+      "    api_key_file: " +
+      keys.file("down.key") + "\n" + standby.provider_yaml(keys) +
       "routing:\n  domains: { \"*\": [down, standby] }\n";
   RunningGateway gateway("", yaml);
   const auto partner = gateway.create_partner("acme");
@@ -213,11 +215,12 @@ TEST_F(DomainTest, AvailabilityAndSearchAcrossRoutes) {
 
   expect_error(api("GET", "/api/v1/domains/free.unknowntld/availability"), 422,
                "invalid_request_error", "unsupported_tld", "name");
-  expect_error(api("GET", "/api/v1/domains/not_a_name/availability"), 400,
-               "invalid_request_error", "invalid_domain_name", "name");
+  expect_error(api("GET", "/api/v1/domains/not_a_name/availability"), 400, "invalid_request_error",
+               "invalid_domain_name", "name");
 
-  reply = api("POST", "/api/v1/domains/search",
-              R"({"names":["taken.co.ke","open.net"],"query":"mkulima","tlds":["com",".co.ke","unknowntld"]})");
+  reply = api(
+      "POST", "/api/v1/domains/search",
+      R"({"names":["taken.co.ke","open.net"],"query":"mkulima","tlds":["com",".co.ke","unknowntld"]})");
   ASSERT_EQ(reply.status, 200) << reply.body;
   json = reply.json();
   ASSERT_EQ(json["data"].Size(), 5U) << reply.body;
@@ -280,12 +283,13 @@ TEST_F(DomainTest, ListsFilterAndPage) {
 
 TEST_F(DomainTest, UpdatesReachTheSupplier) {
   const std::string id = register_domain("settings.com");
-  HttpReply reply = api("PATCH", "/api/v1/domains/" + id,
-                        R"({"nameservers":["ns1.other.net","ns2.other.net","ns3.other.net"],)"
-                        R"("locked":true,"privacy":true,"auto_renew":true,)"
-                        R"("contacts":{"registrant":{"first_name":"Amina","last_name":"Otieno",)"
-                        R"("email":"amina@example.co.ke","phone":"+254.700000001","address1":"2 Kenyatta Ave",)"
-                        R"("city":"Mombasa","state":"Mombasa","postcode":"80100","country":"KE"}}})");
+  HttpReply reply =
+      api("PATCH", "/api/v1/domains/" + id,
+          R"({"nameservers":["ns1.other.net","ns2.other.net","ns3.other.net"],)"
+          R"("locked":true,"privacy":true,"auto_renew":true,)"
+          R"("contacts":{"registrant":{"first_name":"Amina","last_name":"Otieno",)"
+          R"("email":"amina@example.co.ke","phone":"+254.700000001","address1":"2 Kenyatta Ave",)"
+          R"("city":"Mombasa","state":"Mombasa","postcode":"80100","country":"KE"}}})");
   ASSERT_EQ(reply.status, 200) << reply.body;
   auto json = reply.json();
   EXPECT_TRUE(json["data"]["locked"].GetBool());
@@ -306,12 +310,17 @@ TEST_F(DomainTest, UpdatesReachTheSupplier) {
   EXPECT_STREQ(json["data"]["registrant"]["city"].GetString(), "Mombasa");
 
   const std::string event = event_data("domain.updated", id);
-  EXPECT_NE(event.find(R"("previous_attributes":{"nameservers":["ns1.hostco.net","ns2.hostco.net"],"locked":false)"),
-            std::string::npos)
+  EXPECT_NE(
+      event.find(
+          R"("previous_attributes":{"nameservers":["ns1.hostco.net","ns2.hostco.net"],"locked":false)"),
+      std::string::npos)
       << event;
 
   // A failed step reports the error; the steps before it are kept.
-  primary_.server->inject({.kind = sim::FaultKind::status, .path_prefix = "/modules/addons/DomainsReseller/api/index.php/domains/settings.com/lock", .status = 500});
+  primary_.server->inject(
+      {.kind = sim::FaultKind::status,
+       .path_prefix = "/modules/addons/DomainsReseller/api/index.php/domains/settings.com/lock",
+       .status = 500});
   reply = api("PATCH", "/api/v1/domains/" + id,
               R"({"nameservers":["ns1.hostco.net","ns2.hostco.net"],"locked":false})");
   EXPECT_GE(reply.status, 500) << reply.body;
@@ -352,20 +361,22 @@ TEST_F(DomainTest, RenewAuthCodeReleaseAndDelete) {
   ASSERT_EQ(reply.status, 200) << reply.body;
   EXPECT_EQ(data_string(reply, "status"), "deleted");
   EXPECT_EQ(event_types(gone), (std::vector<std::string>{"domain.registered", "domain.deleted"}));
-  EXPECT_EQ(event_types(id), (std::vector<std::string>{"domain.registered", "domain.renewed",
-                                                       "domain.released"}));
+  EXPECT_EQ(event_types(id),
+            (std::vector<std::string>{"domain.registered", "domain.renewed", "domain.released"}));
 }
 
 TEST_F(DomainTest, TransfersCompleteOrFailThroughTheSyncJob) {
-  HttpReply reply = api("POST", "/api/v1/domains/incoming.com/transfer",
-                        R"({"auth_code":"EPP-OK-123","nameservers":["ns1.hostco.net","ns2.hostco.net"],"contacts":)" +
-                            kContacts + "}");
+  HttpReply reply = api(
+      "POST", "/api/v1/domains/incoming.com/transfer",
+      R"({"auth_code":"EPP-OK-123","nameservers":["ns1.hostco.net","ns2.hostco.net"],"contacts":)" +
+          kContacts + "}");
   ASSERT_EQ(reply.status, 202) << reply.body;
   EXPECT_EQ(data_string(reply, "status"), "pending_transfer");
   const std::string good = data_string(reply, "id");
-  reply = api("POST", "/api/v1/domains/doomed.com/transfer",
-              R"({"auth_code":"fail-please","nameservers":["ns1.hostco.net","ns2.hostco.net"],"contacts":)" +
-                  kContacts + "}");
+  reply = api(
+      "POST", "/api/v1/domains/doomed.com/transfer",
+      R"({"auth_code":"fail-please","nameservers":["ns1.hostco.net","ns2.hostco.net"],"contacts":)" +
+          kContacts + "}");
   ASSERT_EQ(reply.status, 202) << reply.body;
   const std::string bad = data_string(reply, "id");
   EXPECT_EQ(primary_.simulator->domain("incoming.com")->transfer_auth_code, "EPP-OK-123");
@@ -380,8 +391,8 @@ TEST_F(DomainTest, TransfersCompleteOrFailThroughTheSyncJob) {
   EXPECT_FALSE(data_string(reply, "expires_at").empty());
   reply = api("GET", "/api/v1/domains/" + bad);
   EXPECT_EQ(data_string(reply, "status"), "failed");
-  EXPECT_EQ(event_types(good), (std::vector<std::string>{"domain.transfer_started",
-                                                         "domain.transfer_completed"}));
+  EXPECT_EQ(event_types(good),
+            (std::vector<std::string>{"domain.transfer_started", "domain.transfer_completed"}));
   EXPECT_EQ(event_types(bad),
             (std::vector<std::string>{"domain.transfer_started", "domain.transfer_failed"}));
   // A failed transfer frees the name: it can be tried again.

@@ -70,10 +70,9 @@ TEST(Contact, AcceptsUnicodeNamesUpTo255Characters) {
 }
 
 TEST(Contact, RefusesEachMissingRequiredField) {
-  for (std::string Contact::*field :
-       {&Contact::first_name, &Contact::last_name, &Contact::email, &Contact::phone,
-        &Contact::address1, &Contact::city, &Contact::state, &Contact::postcode,
-        &Contact::country}) {
+  for (std::string Contact::*field : {&Contact::first_name, &Contact::last_name, &Contact::email,
+                                      &Contact::phone, &Contact::address1, &Contact::city,
+                                      &Contact::state, &Contact::postcode, &Contact::country}) {
     Contact input = valid_contact();
     input.*field = "   ";
     const auto result = normalize_contact(input, kPrefix);

@@ -43,19 +43,19 @@ core::Capabilities common_capabilities(const DomainRoute& route) {
 net::awaitable<server::Response> capabilities(Services& services, RequestContext& context) {
   for (const auto& [name, value] : context.query) {
     if (name != "tld") {
-      co_return error_response(context.request_id,
-                               Error::invalid_request("parameter_unknown",
-                                                      "Received unknown query parameter '" +
-                                                          name.substr(0, 100) + "'.",
-                                                      name.substr(0, 100)));
+      co_return error_response(
+          context.request_id,
+          Error::invalid_request("parameter_unknown",
+                                 "Received unknown query parameter '" + name.substr(0, 100) + "'.",
+                                 name.substr(0, 100)));
     }
   }
   const auto found = context.query.find("tld");
   if (found == context.query.end()) {
-    co_return error_response(context.request_id,
-                             Error::invalid_request("parameter_missing",
-                                                    "Give the TLD to describe, e.g. ?tld=.co.ke.",
-                                                    "tld"));
+    co_return error_response(
+        context.request_id,
+        Error::invalid_request("parameter_missing", "Give the TLD to describe, e.g. ?tld=.co.ke.",
+                               "tld"));
   }
   std::string tld = found->second;
   if (!tld.starts_with('.')) tld.insert(0, ".");

@@ -70,8 +70,8 @@ core::Result<core::DnsRecord> read_record(const rapidjson::Value& document,
     auto parsed = core::parse_dns_record_type(*type);
     if (!parsed) {
       body.fail(Error::invalid_request(
-          "invalid_dns_record_type",
-          "'type' must be one of A, AAAA, CNAME, MX, TXT, NS, SRV, CAA.", "type"));
+          "invalid_dns_record_type", "'type' must be one of A, AAAA, CNAME, MX, TXT, NS, SRV, CAA.",
+          "type"));
     } else if (!creating && *parsed != record.type) {
       body.fail(Error::invalid_request("dns_record_type_immutable",
                                        "A record's type cannot change; delete it and create "
@@ -134,9 +134,9 @@ net::awaitable<core::Result<ZoneAccess>> open_zone(const Services& services,
   auto domain = co_await load_domain(services, context);
   if (!domain) co_return domain.error();
   if (!domain->held()) {
-    co_return Error::conflict("domain_not_held",
-                              "This domain is " + std::string(core::name_of(domain->domain.status)) +
-                                  "; its zone can no longer be read or changed.");
+    co_return Error::conflict(
+        "domain_not_held", "This domain is " + std::string(core::name_of(domain->domain.status)) +
+                               "; its zone can no longer be read or changed.");
   }
   auto host = dns_host_of(services, *domain, operation);
   if (!host) co_return host.error();
@@ -202,13 +202,13 @@ net::awaitable<server::Response> create_record(Services& services, RequestContex
                         std::move(*created)};
   const std::string print = fingerprint(item.record, domain.domain.name);
   const auto write_fields = [&](core::json::Writer& out) { write_record(out, domain, item); };
-  store::EventRecord event = make_event(services, "dns_record.created", domain, item.id,
-                                        write_fields, context.request_id);
+  store::EventRecord event =
+      make_event(services, "dns_record.created", domain, item.id, write_fields, context.request_id);
   auto saved = co_await services.store.write<std::string>(
       [&](store::Database& db) -> core::Result<std::string> {
         // Bound to an existing id when this content was seen before (then that id stays).
-        auto ids = store::dns_records::ids_for(db, domain.id, {print},
-                                               [&item] { return item.id; }, services.clock.now());
+        auto ids = store::dns_records::ids_for(
+            db, domain.id, {print}, [&item] { return item.id; }, services.clock.now());
         event.object_id = ids.front();
         store::events::append(db, event);
         return ids.front();
@@ -239,8 +239,8 @@ net::awaitable<server::Response> update_record(Services& services, RequestContex
   const std::string print = fingerprint(item.record, domain.domain.name);
   const auto write_fields = [&](core::json::Writer& out) { write_record(out, domain, item); };
   store::EventRecord event =
-      make_event(services, "dns_record.updated", domain, item.id, write_fields,
-                 context.request_id, [&](core::json::Writer& out) {
+      make_event(services, "dns_record.updated", domain, item.id, write_fields, context.request_id,
+                 [&](core::json::Writer& out) {
                    core::json::write(out, "name", before.record.name);
                    core::json::write(out, "value", before.record.value);
                    core::json::write(out, "ttl", before.record.ttl);

@@ -2,10 +2,11 @@
 // in, renew, auth code, contacts, release and delete. The supplier acts first; the gateway
 // records the outcome (with its event) only when the supplier succeeded, so a refusal leaves
 // nothing behind.
+#include "portico/api/domains.hpp"
+
 #include <algorithm>
 #include <map>
 
-#include "portico/api/domains.hpp"
 #include "portico/api/envelope.hpp"
 #include "portico/api/frontend.hpp"
 #include "portico/api/handlers.hpp"
@@ -62,13 +63,12 @@ net::awaitable<core::Status> check_customer(const Services& services, const Prin
   const Error missing = Error::invalid_request(
       "resource_missing", "'customer_id' does not name one of your customers.", "customer_id");
   if (!core::is_id(*customer_id, core::id_prefix::kCustomer)) co_return missing;
-  co_return co_await services.store.read<core::Ok>(
-      [&](store::Database& db) -> core::Status {
-        if (!store::customers::find(db, partner.partner_id, partner.livemode, *customer_id)) {
-          return missing;
-        }
-        return core::Ok{};
-      });
+  co_return co_await services.store.read<core::Ok>([&](store::Database& db) -> core::Status {
+    if (!store::customers::find(db, partner.partner_id, partner.livemode, *customer_id)) {
+      return missing;
+    }
+    return core::Ok{};
+  });
 }
 
 // A name already held here: 409, whoever holds it (the supplier would refuse it anyway).
@@ -102,10 +102,9 @@ core::Result<std::vector<adapters::ProviderInstance*>> capable(const DomainRoute
   }
   if (found.empty()) {
     if (years_refused) {
-      return Error::unprocessable("invalid_years",
-                                  "This TLD cannot be ordered for " + std::to_string(years) +
-                                      " years.",
-                                  "years");
+      return Error::unprocessable(
+          "invalid_years", "This TLD cannot be ordered for " + std::to_string(years) + " years.",
+          "years");
     }
     return Error::unprocessable(
         "operation_unsupported",
@@ -219,8 +218,8 @@ net::awaitable<server::Response> register_domain(Services& services, RequestCont
       },
       &used);
   if (!registered) co_return error_response(context.request_id, registered.error());
-  auto record = co_await record_new_domain(services, context, *order, *used,
-                                           std::move(*registered), "domain.registered");
+  auto record = co_await record_new_domain(services, context, *order, *used, std::move(*registered),
+                                           "domain.registered");
   if (!record) co_return error_response(context.request_id, record.error());
   co_return domain_response(context, 201, *record);
 }
@@ -371,8 +370,8 @@ net::awaitable<server::Response> search(Services& services, RequestContext& cont
                                      query ? "tlds" : "query"));
   }
   if (!body.failed() && !names && !query) {
-    body.fail(Error::invalid_request(
-        "parameter_missing", "Give 'names', or 'query' with 'tlds', or both.", "names"));
+    body.fail(Error::invalid_request("parameter_missing",
+                                     "Give 'names', or 'query' with 'tlds', or both.", "names"));
   }
   if (auto error = body.finish()) co_return error_response(context.request_id, *error);
 
@@ -395,10 +394,9 @@ net::awaitable<server::Response> search(Services& services, RequestContext& cont
   if (candidates.size() > kMaxSearchNames) {
     co_return error_response(
         context.request_id,
-        Error::invalid_request("too_many_names",
-                               "A search covers at most " + std::to_string(kMaxSearchNames) +
-                                   " names.",
-                               "names"));
+        Error::invalid_request(
+            "too_many_names",
+            "A search covers at most " + std::to_string(kMaxSearchNames) + " names.", "names"));
   }
   std::vector<std::string> normalized;
   for (std::size_t i = 0; i < candidates.size(); ++i) {
@@ -627,10 +625,9 @@ net::awaitable<server::Response> renew_domain(Services& services, RequestContext
   if (years < capabilities.min_years || years > capabilities.max_years) {
     co_return error_response(
         context.request_id,
-        Error::unprocessable("invalid_years",
-                             "This domain cannot be renewed for " + std::to_string(years) +
-                                 " years.",
-                             "years"));
+        Error::unprocessable(
+            "invalid_years",
+            "This domain cannot be renewed for " + std::to_string(years) + " years.", "years"));
   }
   auto renewed = co_await (*registrar)->renew(domain.domain.name, years);
   if (!renewed) co_return error_response(context.request_id, renewed.error());
@@ -644,15 +641,14 @@ net::awaitable<server::Response> renew_domain(Services& services, RequestContext
   if (renewed->status != core::DomainStatus::pending) domain.domain.status = renewed->status;
   if (!renewed->supplier_status.empty()) domain.domain.supplier_status = renewed->supplier_status;
   std::vector<store::EventRecord> events;
-  events.push_back(
-      make_event(services, "domain.renewed", domain, context.request_id,
-                 [&](core::json::Writer& out) {
-                   if (previous_expiry) {
-                     core::json::write(out, "expires_at", core::format_rfc3339(*previous_expiry));
-                   } else {
-                     core::json::write_null(out, "expires_at");
-                   }
-                 }));
+  events.push_back(make_event(
+      services, "domain.renewed", domain, context.request_id, [&](core::json::Writer& out) {
+        if (previous_expiry) {
+          core::json::write(out, "expires_at", core::format_rfc3339(*previous_expiry));
+        } else {
+          core::json::write_null(out, "expires_at");
+        }
+      }));
   auto saved = co_await save_domain(services, std::move(domain), std::move(events));
   if (!saved) co_return error_response(context.request_id, saved.error());
   co_return domain_response(context, 200, *saved);
@@ -716,7 +712,8 @@ net::awaitable<server::Response> end_domain(Services& services, RequestContext& 
     auto document = json_body(context);
     if (!document) co_return error_response(context.request_id, document.error());
     core::json::ObjectReader body(*document);
-    transfer_tag = body.string("transfer_tag", {.required = true, .min_length = 1, .max_length = 64});
+    transfer_tag =
+        body.string("transfer_tag", {.required = true, .min_length = 1, .max_length = 64});
     if (auto error = body.finish()) co_return error_response(context.request_id, *error);
   }
   // Held until saved: changes to one domain's record never interleave.
@@ -738,10 +735,9 @@ net::awaitable<server::Response> end_domain(Services& services, RequestContext& 
   domain.domain.status =
       release ? core::DomainStatus::transferred_away : core::DomainStatus::deleted;
   std::vector<store::EventRecord> events;
-  events.push_back(make_event(services, release ? "domain.released" : "domain.deleted", domain,
-                              context.request_id, [&](core::json::Writer& out) {
-                                core::json::write(out, "status", core::name_of(previous));
-                              }));
+  events.push_back(make_event(
+      services, release ? "domain.released" : "domain.deleted", domain, context.request_id,
+      [&](core::json::Writer& out) { core::json::write(out, "status", core::name_of(previous)); }));
   auto saved = co_await save_domain(services, std::move(domain), std::move(events));
   if (!saved) co_return error_response(context.request_id, saved.error());
   co_return domain_response(context, 200, *saved);

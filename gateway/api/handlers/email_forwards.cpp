@@ -32,8 +32,8 @@ bool valid_prefix(std::string_view prefix) {
     return false;
   }
   return std::all_of(prefix.begin(), prefix.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
-           c == '+' || c == '-';
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '+' ||
+           c == '-';
   });
 }
 
@@ -91,7 +91,8 @@ net::awaitable<server::Response> create_forward(Services& services, RequestConte
   if (!document) co_return error_response(context.request_id, document.error());
   core::json::ObjectReader body(*document);
   auto prefix = body.string("prefix", {.required = true, .min_length = 1, .max_length = 64});
-  auto forward_to = body.string("forward_to", {.required = true, .min_length = 3, .max_length = 254});
+  auto forward_to =
+      body.string("forward_to", {.required = true, .min_length = 3, .max_length = 254});
   if (prefix) {
     std::transform(prefix->begin(), prefix->end(), prefix->begin(),
                    [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
@@ -128,10 +129,11 @@ net::awaitable<server::Response> create_forward(Services& services, RequestConte
   const auto write_fields = [&](core::json::Writer& out) { write_forward(out, domain, forward); };
   store::EventRecord event = make_event(services, "email_forward.created", domain, domain.id,
                                         write_fields, context.request_id);
-  auto saved = co_await services.store.write<core::Ok>([&event](store::Database& db) -> core::Status {
-    store::events::append(db, event);
-    return core::Ok{};
-  });
+  auto saved =
+      co_await services.store.write<core::Ok>([&event](store::Database& db) -> core::Status {
+        store::events::append(db, event);
+        return core::Ok{};
+      });
   if (!saved) co_return error_response(context.request_id, saved.error());
   co_return data_response(context.request_id, 201, write_fields);
 }
@@ -165,10 +167,11 @@ net::awaitable<server::Response> delete_forward(Services& services, RequestConte
   };
   store::EventRecord event = make_event(services, "email_forward.deleted", domain, domain.id,
                                         write_fields, context.request_id);
-  auto saved = co_await services.store.write<core::Ok>([&event](store::Database& db) -> core::Status {
-    store::events::append(db, event);
-    return core::Ok{};
-  });
+  auto saved =
+      co_await services.store.write<core::Ok>([&event](store::Database& db) -> core::Status {
+        store::events::append(db, event);
+        return core::Ok{};
+      });
   if (!saved) co_return error_response(context.request_id, saved.error());
   co_return data_response(context.request_id, 200, write_fields);
 }

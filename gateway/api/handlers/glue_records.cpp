@@ -90,8 +90,9 @@ net::awaitable<server::Response> change_glue(Services& services, RequestContext&
   if (!loaded) co_return error_response(context.request_id, loaded.error());
   store::DomainRecord domain = std::move(*loaded);
   if (!domain.held()) {
-    co_return error_response(context.request_id,
-                             Error::conflict("domain_not_held", "This domain can no longer be changed."));
+    co_return error_response(
+        context.request_id,
+        Error::conflict("domain_not_held", "This domain can no longer be changed."));
   }
   auto host = glue_host(*host_text, domain.domain.name, "host");
   if (!host) co_return error_response(context.request_id, host.error());
@@ -101,12 +102,13 @@ net::awaitable<server::Response> change_glue(Services& services, RequestContext&
   auto existing = std::find_if(domain.glue.begin(), domain.glue.end(),
                                [&](const core::GlueRecord& glue) { return glue.host == *host; });
   if (change == GlueChange::create && existing != domain.glue.end()) {
-    co_return error_response(context.request_id,
-                             Error::conflict("glue_record_exists",
-                                             "This glue record exists; update it instead.", "host"));
+    co_return error_response(
+        context.request_id, Error::conflict("glue_record_exists",
+                                            "This glue record exists; update it instead.", "host"));
   }
   if (change != GlueChange::create && existing == domain.glue.end()) {
-    co_return error_response(context.request_id, Error::not_found("Glue record not found.", "host"));
+    co_return error_response(context.request_id,
+                             Error::not_found("Glue record not found.", "host"));
   }
 
   core::GlueRecord result{*host, address.value_or("")};
@@ -148,12 +150,15 @@ net::awaitable<server::Response> change_glue(Services& services, RequestContext&
 
 void add_glue_record_routes(Router& router, Services& services) {
   add_partner_route(router, services, "GET", "/api/v1/domains/{id}/glue_records", list_glue);
-  add_partner_route(router, services, "POST", "/api/v1/domains/{id}/glue_records",
-                    [](Services& s, RequestContext& c) { return change_glue(s, c, GlueChange::create); });
-  add_partner_route(router, services, "PATCH", "/api/v1/domains/{id}/glue_records/{host}",
-                    [](Services& s, RequestContext& c) { return change_glue(s, c, GlueChange::update); });
-  add_partner_route(router, services, "DELETE", "/api/v1/domains/{id}/glue_records/{host}",
-                    [](Services& s, RequestContext& c) { return change_glue(s, c, GlueChange::remove); });
+  add_partner_route(
+      router, services, "POST", "/api/v1/domains/{id}/glue_records",
+      [](Services& s, RequestContext& c) { return change_glue(s, c, GlueChange::create); });
+  add_partner_route(
+      router, services, "PATCH", "/api/v1/domains/{id}/glue_records/{host}",
+      [](Services& s, RequestContext& c) { return change_glue(s, c, GlueChange::update); });
+  add_partner_route(
+      router, services, "DELETE", "/api/v1/domains/{id}/glue_records/{host}",
+      [](Services& s, RequestContext& c) { return change_glue(s, c, GlueChange::remove); });
 }
 
 }  // namespace portico::api

@@ -175,8 +175,8 @@ std::optional<DomainRecord> find(Database& db, std::string_view partner_id, bool
 }
 
 std::optional<DomainRecord> find_held(Database& db, std::string_view name) {
-  Statement query = db.prepare(std::string(kSelect) +
-                               "WHERE kind = 'domain' AND supplier_ref = ? LIMIT 1");
+  Statement query =
+      db.prepare(std::string(kSelect) + "WHERE kind = 'domain' AND supplier_ref = ? LIMIT 1");
   query.bind(1, name);
   if (!query.step()) return std::nullopt;
   return read_row(query);
@@ -218,7 +218,8 @@ std::optional<Page<DomainRecord>> list(Database& db, std::string_view partner_id
   count.step();
   page.total = count.column_int64(0);
 
-  Statement query = db.prepare(std::string(kSelect) + where + "AND seq < ?7 ORDER BY seq DESC "
+  Statement query = db.prepare(std::string(kSelect) + where +
+                               "AND seq < ?7 ORDER BY seq DESC "
                                "LIMIT ?8");
   bind_filters(query);
   query.bind(7, before_seq).bind(8, std::int64_t{limit} + 1);
@@ -233,12 +234,12 @@ std::optional<Page<DomainRecord>> list(Database& db, std::string_view partner_id
 
 std::vector<DomainRecord> due_for_sync(Database& db, core::TimePoint transfers_before,
                                        core::TimePoint others_before, int limit) {
-  Statement query = db.prepare(
-      std::string(kSelect) +
-      "WHERE kind = 'domain' AND supplier_ref IS NOT NULL AND ("
-      "(state = 'pending_transfer' AND (synced_at IS NULL OR synced_at < ?1)) OR "
-      "(state <> 'pending_transfer' AND (synced_at IS NULL OR synced_at < ?2))) "
-      "ORDER BY coalesce(synced_at, 0), seq LIMIT ?3");
+  Statement query =
+      db.prepare(std::string(kSelect) +
+                 "WHERE kind = 'domain' AND supplier_ref IS NOT NULL AND ("
+                 "(state = 'pending_transfer' AND (synced_at IS NULL OR synced_at < ?1)) OR "
+                 "(state <> 'pending_transfer' AND (synced_at IS NULL OR synced_at < ?2))) "
+                 "ORDER BY coalesce(synced_at, 0), seq LIMIT ?3");
   query.bind(1, unix_millis(transfers_before))
       .bind(2, unix_millis(others_before))
       .bind(3, std::int64_t{limit});
@@ -276,8 +277,9 @@ std::vector<std::string> ids_for(Database& db, std::string_view domain_id,
   for (std::size_t i = 0; i < ids.size(); ++i) {
     if (!ids[i].empty()) continue;
     // The same fingerprint twice in one answer gets one id.
-    const auto earlier = std::find(fingerprints.begin(), fingerprints.begin() + static_cast<std::ptrdiff_t>(i),
-                                   fingerprints[i]);
+    const auto earlier =
+        std::find(fingerprints.begin(), fingerprints.begin() + static_cast<std::ptrdiff_t>(i),
+                  fingerprints[i]);
     if (earlier != fingerprints.begin() + static_cast<std::ptrdiff_t>(i)) {
       ids[i] = ids[static_cast<std::size_t>(earlier - fingerprints.begin())];
       continue;
@@ -302,8 +304,8 @@ std::optional<std::string> fingerprint_of(Database& db, std::string_view domain_
 void rebind(Database& db, std::string_view domain_id, std::string_view id,
             std::string_view fingerprint) {
   // A stale id bound to the new content (the record existed before under another id) yields.
-  Statement drop = db.prepare(
-      "DELETE FROM dns_records WHERE domain_id = ? AND fingerprint = ? AND id <> ?");
+  Statement drop =
+      db.prepare("DELETE FROM dns_records WHERE domain_id = ? AND fingerprint = ? AND id <> ?");
   drop.bind(1, domain_id).bind(2, fingerprint).bind(3, id);
   drop.step();
   Statement update =
@@ -333,7 +335,7 @@ void append(Database& db, const EventRecord& event) {
       .bind(5, event.object_id)
       .bind(6, event.data_json)
       .bind(7, event.request_id.empty() ? std::optional<std::string_view>()
-                                         : std::optional<std::string_view>(event.request_id))
+                                        : std::optional<std::string_view>(event.request_id))
       .bind(8, unix_millis(event.created_at));
   insert.step();
 }

@@ -8,12 +8,12 @@
 
 #include <boost/asio/io_context.hpp>
 
+#include "portico/adapters/keyed_mutex.hpp"
 #include "portico/adapters/registry.hpp"
 #include "portico/api/frontend.hpp"
-#include "portico/adapters/keyed_mutex.hpp"
 #include "portico/api/services.hpp"
-#include "portico/jobs/domain_sync.hpp"
 #include "portico/config/config.hpp"
+#include "portico/jobs/domain_sync.hpp"
 #include "portico/server/http_server.hpp"
 #include "portico/server/logger.hpp"
 #include "portico/server/metrics.hpp"

@@ -50,8 +50,8 @@ boost::asio::awaitable<core::Result<T>> with_failover(
 }
 
 // The caller's domain named by the {id} route parameter; 404 for anything else.
-boost::asio::awaitable<core::Result<store::DomainRecord>> load_domain(const Services& services,
-                                                                      const RequestContext& context);
+boost::asio::awaitable<core::Result<store::DomainRecord>> load_domain(
+    const Services& services, const RequestContext& context);
 
 // The ports of the instance that holds a domain. 503 when that instance is no longer
 // configured; 422 when its type cannot do `operation`.

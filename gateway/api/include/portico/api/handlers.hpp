@@ -18,8 +18,8 @@ void add_capability_routes(Router& router, Services& services);
 
 // Adds a partner route served by `handler(services, context)`.
 using ServiceHandler = boost::asio::awaitable<server::Response> (*)(Services&, RequestContext&);
-void add_partner_route(Router& router, Services& services, const char* method,
-                       const char* pattern, ServiceHandler handler);
+void add_partner_route(Router& router, Services& services, const char* method, const char* pattern,
+                       ServiceHandler handler);
 
 // The public API's router: every resource of /api/v1.
 Router public_router(Services& services);
