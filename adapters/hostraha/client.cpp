@@ -23,7 +23,8 @@ core::Async<rapidjson::Document> Client::get(std::string action) {
   return send("GET", std::move(action), {}, Effect::read);
 }
 
-core::Async<rapidjson::Document> Client::post(std::string action, PhpForm form, Effect effect) {
+core::Async<rapidjson::Document> Client::post(std::string action, const PhpForm& form,
+                                              Effect effect) {
   return send("POST", std::move(action), form.encode(), effect);
 }
 

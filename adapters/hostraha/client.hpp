@@ -37,7 +37,7 @@ class Client {
   core::Async<rapidjson::Document> get(std::string action);
   // POST of the form, application/x-www-form-urlencoded. For a write, an answer that cannot
   // be read is an error with outcome_unknown set.
-  core::Async<rapidjson::Document> post(std::string action, PhpForm form,
+  core::Async<rapidjson::Document> post(std::string action, const PhpForm& form,
                                         Effect effect = Effect::write);
 
  private:

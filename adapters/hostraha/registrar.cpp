@@ -175,8 +175,9 @@ core::Async<std::vector<core::DomainAvailability>> Adapter::check(
       co_return core::Error::invalid_request("invalid_domain_name", "A domain name needs a TLD.",
                                              "names");
     }
+    const std::string& sld = label;  // lambdas cannot capture structured bindings in clang 14
     auto group = std::find_if(groups.begin(), groups.end(),
-                              [&](const auto& entry) { return entry.first == label; });
+                              [&sld](const auto& entry) { return entry.first == sld; });
     if (group == groups.end()) group = groups.insert(groups.end(), {label, {}});
     if (std::find(group->second.begin(), group->second.end(), tld) == group->second.end()) {
       group->second.push_back(tld);
@@ -447,6 +448,14 @@ core::Async<std::vector<core::DnsRecord>> Adapter::list(const std::string& zone)
 
 core::Async<core::Ok> Adapter::save_zone(const std::string& zone,
                                          std::vector<WhmcsRecord> records) {
+  // PHP drops form fields past max_input_vars (1000 by default) without a word: the domain
+  // plus five fields per record must fit, or the server would save a truncated zone.
+  constexpr std::size_t kMaxZoneRecords = (1000 - 1) / 5;
+  if (records.size() > kMaxZoneRecords) {
+    co_return core::Error::unprocessable(
+        "dns_zone_too_large",
+        "This DNS host keeps at most " + std::to_string(kMaxZoneRecords) + " records per zone.");
+  }
   PhpForm form;
   form.add("domain", zone).add("dnsrecords", zone_form(records));
   co_return co_await act(path(routes_.dns, zone), std::move(form));

@@ -59,6 +59,13 @@ net::awaitable<core::Result<store::DomainRecord>> load_domain(const Services& se
       });
 }
 
+core::Status require_held(const store::DomainRecord& domain) {
+  if (domain.held()) return core::Ok{};
+  return Error::conflict("domain_not_held",
+                         "This domain is " + std::string(core::name_of(domain.domain.status)) +
+                             " and can no longer be read or changed at the supplier.");
+}
+
 namespace {
 
 core::Result<adapters::ProviderInstance*> instance_of(const Services& services,

@@ -8,6 +8,14 @@
 
 namespace portico::sim {
 
+PhpValue::PhpValue() = default;
+PhpValue::PhpValue(std::string text) : is_array_(false), text_(std::move(text)) {}
+PhpValue::PhpValue(const PhpValue&) = default;
+PhpValue::PhpValue(PhpValue&&) noexcept = default;
+PhpValue& PhpValue::operator=(const PhpValue&) = default;
+PhpValue& PhpValue::operator=(PhpValue&&) noexcept = default;
+PhpValue::~PhpValue() = default;
+
 namespace {
 
 int hex_value(char c) {

@@ -133,11 +133,7 @@ net::awaitable<core::Result<ZoneAccess>> open_zone(const Services& services,
                                                    core::Operation operation) {
   auto domain = co_await load_domain(services, context);
   if (!domain) co_return domain.error();
-  if (!domain->held()) {
-    co_return Error::conflict(
-        "domain_not_held", "This domain is " + std::string(core::name_of(domain->domain.status)) +
-                               "; its zone can no longer be read or changed.");
-  }
+  if (auto held = require_held(*domain); !held) co_return held.error();
   auto host = dns_host_of(services, *domain, operation);
   if (!host) co_return host.error();
   co_return ZoneAccess{std::move(*domain), *host};

@@ -479,14 +479,6 @@ net::awaitable<server::Response> get_domain(Services& services, RequestContext& 
   co_return domain_response(context, 200, *domain);
 }
 
-// A held domain: changes to one that left the account are refused before any supplier call.
-core::Status require_held(const store::DomainRecord& domain) {
-  if (domain.held()) return core::Ok{};
-  return Error::conflict("domain_not_held", "This domain is " +
-                                                std::string(core::name_of(domain.domain.status)) +
-                                                " and can no longer be changed.");
-}
-
 net::awaitable<server::Response> update_domain(Services& services, RequestContext& context) {
   if (auto status = no_query(context); !status) {
     co_return error_response(context.request_id, status.error());

@@ -46,9 +46,7 @@ net::awaitable<core::Result<Forwarding>> open_forwarding(const Services& service
                                                          const RequestContext& context) {
   auto domain = co_await load_domain(services, context);
   if (!domain) co_return domain.error();
-  if (!domain->held()) {
-    co_return Error::conflict("domain_not_held", "This domain can no longer be changed.");
-  }
+  if (auto held = require_held(*domain); !held) co_return held.error();
   auto registrar = registrar_of(services, *domain, core::Operation::domain_email_forwarding);
   if (!registrar) co_return registrar.error();
   co_return Forwarding{std::move(*domain), *registrar};

@@ -24,13 +24,15 @@ void write_glue(core::json::Writer& out, const store::DomainRecord& domain,
   core::json::write(out, "address", glue.address);
 }
 
-core::Result<std::string> read_address(core::json::ObjectReader& body) {
+// An IPv4 or IPv6 address (IPv6 in its canonical form), or nothing after failing `body`.
+std::optional<std::string> read_address(core::json::ObjectReader& body) {
   auto address = body.string("address", {.required = true, .min_length = 2, .max_length = 45});
-  if (!address) return Error::internal("unreachable");  // body holds the error
-  if (core::is_ipv4(*address)) return *address;
-  if (auto v6 = core::normalize_ipv6(*address)) return *v6;
-  return Error::invalid_request("invalid_ip_address", "'address' must be an IPv4 or IPv6 address.",
-                                "address");
+  if (!address) return std::nullopt;
+  if (core::is_ipv4(*address)) return address;
+  if (auto v6 = core::normalize_ipv6(*address)) return v6;
+  body.fail(Error::invalid_request("invalid_ip_address",
+                                   "'address' must be an IPv4 or IPv6 address.", "address"));
+  return std::nullopt;
 }
 
 // A host under the domain: "ns1" or "ns1.example.com" for example.com.
@@ -78,10 +80,8 @@ net::awaitable<server::Response> change_glue(Services& services, RequestContext&
     if (change == GlueChange::create) {
       host_text = body.string("host", {.required = true, .min_length = 1, .max_length = 253});
     }
-    auto read = read_address(body);
+    address = read_address(body);
     if (auto error = body.finish()) co_return error_response(context.request_id, *error);
-    if (!read) co_return error_response(context.request_id, read.error());
-    address = std::move(*read);
   }
   if (!host_text) host_text = std::string(context.param("host"));
 
@@ -89,10 +89,8 @@ net::awaitable<server::Response> change_glue(Services& services, RequestContext&
   auto loaded = co_await load_domain(services, context);
   if (!loaded) co_return error_response(context.request_id, loaded.error());
   store::DomainRecord domain = std::move(*loaded);
-  if (!domain.held()) {
-    co_return error_response(
-        context.request_id,
-        Error::conflict("domain_not_held", "This domain can no longer be changed."));
+  if (auto held = require_held(domain); !held) {
+    co_return error_response(context.request_id, held.error());
   }
   auto host = glue_host(*host_text, domain.domain.name, "host");
   if (!host) co_return error_response(context.request_id, host.error());

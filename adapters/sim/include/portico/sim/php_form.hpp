@@ -21,8 +21,14 @@ class PhpValue {
  public:
   struct Entry;
 
-  PhpValue() = default;  // an empty array
-  explicit PhpValue(std::string text) : is_array_(false), text_(std::move(text)) {}
+  // Out of line: Entry (which holds a PhpValue) is complete only after the class.
+  PhpValue();  // an empty array
+  explicit PhpValue(std::string text);
+  PhpValue(const PhpValue&);
+  PhpValue(PhpValue&&) noexcept;
+  PhpValue& operator=(const PhpValue&);
+  PhpValue& operator=(PhpValue&&) noexcept;
+  ~PhpValue();
 
   bool is_array() const { return is_array_; }
   bool is_string() const { return !is_array_; }

@@ -53,6 +53,10 @@ boost::asio::awaitable<core::Result<T>> with_failover(
 boost::asio::awaitable<core::Result<store::DomainRecord>> load_domain(
     const Services& services, const RequestContext& context);
 
+// 409 domain_not_held for a domain that left the account (deleted, transferred away, a failed
+// transfer): nothing about it is asked of the supplier any more.
+core::Status require_held(const store::DomainRecord& domain);
+
 // The ports of the instance that holds a domain. 503 when that instance is no longer
 // configured; 422 when its type cannot do `operation`.
 core::Result<core::Registrar*> registrar_of(const Services& services,
