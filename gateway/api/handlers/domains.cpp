@@ -122,7 +122,6 @@ struct OrderBody {
 };
 
 core::Result<OrderBody> read_order(const rapidjson::Value& document, std::string name,
-                                   bool nameservers_required,
                                    std::optional<std::string>* auth_code) {
   core::json::ObjectReader body(document);
   OrderBody order;
@@ -139,7 +138,7 @@ core::Result<OrderBody> read_order(const rapidjson::Value& document, std::string
   }
   order.customer_id = body.string("customer_id", {.max_length = 64});
   order.years = static_cast<int>(body.integer("years", {.min = 1, .max = 10}).value_or(1));
-  auto nameservers = read_nameservers(body, nameservers_required);
+  auto nameservers = read_nameservers(body, true);
   auto contacts = read_contacts(body, true);
   const bool privacy = body.boolean("privacy").value_or(false);
   const bool auto_renew = body.boolean("auto_renew").value_or(false);
@@ -188,19 +187,25 @@ net::awaitable<core::Result<store::DomainRecord>> record_new_domain(
       });
 }
 
-net::awaitable<server::Response> register_domain(Services& services, RequestContext& context) {
-  if (auto status = no_query(context); !status) {
-    co_return error_response(context.request_id, status.error());
-  }
+// Registration and transfer in: checks everything locally, then asks the route's instances
+// in turn (failing over only while one cannot be reached), and records the new domain with
+// its event once a supplier accepted it. A transfer reads the body's auth_code.
+net::awaitable<server::Response> order_domain(Services& services, RequestContext& context,
+                                              std::string name, bool transfer) {
   auto document = json_body(context);
   if (!document) co_return error_response(context.request_id, document.error());
-  auto order = read_order(*document, {}, true, nullptr);
+  std::optional<std::string> auth_code;
+  // A transfer's name servers are those the domain takes once it arrives: registrars ask for
+  // them up front as for a registration.
+  auto order = read_order(*document, std::move(name), transfer ? &auth_code : nullptr);
   if (!order) co_return error_response(context.request_id, order.error());
   const Principal& partner = context.partner();
 
   auto route = route_domain(services, order->name, partner.livemode);
   if (!route) co_return error_response(context.request_id, route.error());
-  auto instances = capable(*route, core::Operation::domain_register, order->years);
+  auto instances = capable(
+      *route, transfer ? core::Operation::domain_transfer : core::Operation::domain_register,
+      order->years);
   if (!instances) co_return error_response(context.request_id, instances.error());
   if (auto status = co_await check_customer(services, partner, order->customer_id); !status) {
     co_return error_response(context.request_id, status.error());
@@ -211,17 +216,27 @@ net::awaitable<server::Response> register_domain(Services& services, RequestCont
 
   adapters::ProviderInstance* used = nullptr;
   const core::DomainRegistration& registration = order->registration;
-  auto registered = co_await with_failover<core::Domain>(
+  auto placed = co_await with_failover<core::Domain>(
       *instances,
-      [&registration](adapters::ProviderInstance& instance) {
-        return instance.registrar()->register_domain(registration);
+      [&registration, &auth_code, transfer](adapters::ProviderInstance& instance) {
+        return transfer ? instance.registrar()->transfer(registration, *auth_code)
+                        : instance.registrar()->register_domain(registration);
       },
       &used);
-  if (!registered) co_return error_response(context.request_id, registered.error());
-  auto record = co_await record_new_domain(services, context, *order, *used, std::move(*registered),
-                                           "domain.registered");
+  if (!placed) co_return error_response(context.request_id, placed.error());
+  if (transfer) placed->status = core::DomainStatus::pending_transfer;
+  auto record =
+      co_await record_new_domain(services, context, *order, *used, std::move(*placed),
+                                 transfer ? "domain.transfer_started" : "domain.registered");
   if (!record) co_return error_response(context.request_id, record.error());
-  co_return domain_response(context, 201, *record);
+  co_return domain_response(context, transfer ? 202 : 201, *record);
+}
+
+net::awaitable<server::Response> register_domain(Services& services, RequestContext& context) {
+  if (auto status = no_query(context); !status) {
+    co_return error_response(context.request_id, status.error());
+  }
+  co_return co_await order_domain(services, context, {}, false);
 }
 
 net::awaitable<server::Response> transfer_domain(Services& services, RequestContext& context) {
@@ -230,39 +245,7 @@ net::awaitable<server::Response> transfer_domain(Services& services, RequestCont
   }
   auto name = domain_name_param(context.param("name"), "name");
   if (!name) co_return error_response(context.request_id, name.error());
-  auto document = json_body(context);
-  if (!document) co_return error_response(context.request_id, document.error());
-  std::optional<std::string> auth_code;
-  // The name servers the domain takes once transferred: registrars ask for them up front.
-  auto order = read_order(*document, *name, true, &auth_code);
-  if (!order) co_return error_response(context.request_id, order.error());
-  const Principal& partner = context.partner();
-
-  auto route = route_domain(services, order->name, partner.livemode);
-  if (!route) co_return error_response(context.request_id, route.error());
-  auto instances = capable(*route, core::Operation::domain_transfer, order->years);
-  if (!instances) co_return error_response(context.request_id, instances.error());
-  if (auto status = co_await check_customer(services, partner, order->customer_id); !status) {
-    co_return error_response(context.request_id, status.error());
-  }
-  if (auto status = co_await check_not_held(services, partner, order->name); !status) {
-    co_return error_response(context.request_id, status.error());
-  }
-
-  adapters::ProviderInstance* used = nullptr;
-  const core::DomainRegistration& registration = order->registration;
-  auto started = co_await with_failover<core::Domain>(
-      *instances,
-      [&registration, &auth_code](adapters::ProviderInstance& instance) {
-        return instance.registrar()->transfer(registration, *auth_code);
-      },
-      &used);
-  if (!started) co_return error_response(context.request_id, started.error());
-  started->status = core::DomainStatus::pending_transfer;
-  auto record = co_await record_new_domain(services, context, *order, *used, std::move(*started),
-                                           "domain.transfer_started");
-  if (!record) co_return error_response(context.request_id, record.error());
-  co_return domain_response(context, 202, *record);
+  co_return co_await order_domain(services, context, std::move(*name), true);
 }
 
 // The members of the availability object of a name, or of a failure to learn it.
