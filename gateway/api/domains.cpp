@@ -109,6 +109,17 @@ core::Result<core::DnsHost*> dns_host_of(const Services& services,
   return host;
 }
 
+net::awaitable<core::Result<DomainAccess>> open_domain(const Services& services,
+                                                       const RequestContext& context,
+                                                       core::Operation operation) {
+  auto domain = co_await load_domain(services, context);
+  if (!domain) co_return domain.error();
+  if (auto held = require_held(*domain); !held) co_return held.error();
+  auto registrar = registrar_of(services, *domain, operation);
+  if (!registrar) co_return registrar.error();
+  co_return DomainAccess{std::move(*domain), *registrar};
+}
+
 void write_domain(core::json::Writer& out, const store::DomainRecord& record) {
   const core::Domain& domain = record.domain;
   core::json::write(out, "object", "domain");

@@ -633,14 +633,10 @@ net::awaitable<server::Response> auth_code(Services& services, RequestContext& c
   if (auto status = no_query(context); !status) {
     co_return error_response(context.request_id, status.error());
   }
-  auto domain = co_await load_domain(services, context);
-  if (!domain) co_return error_response(context.request_id, domain.error());
-  if (auto status = require_held(*domain); !status) {
-    co_return error_response(context.request_id, status.error());
-  }
-  auto registrar = registrar_of(services, *domain, core::Operation::domain_auth_code);
-  if (!registrar) co_return error_response(context.request_id, registrar.error());
-  auto code = co_await (*registrar)->auth_code(domain->domain.name);
+  auto access = co_await open_domain(services, context, core::Operation::domain_auth_code);
+  if (!access) co_return error_response(context.request_id, access.error());
+  const store::DomainRecord* domain = &access->domain;
+  auto code = co_await access->registrar->auth_code(domain->domain.name);
   if (!code) co_return error_response(context.request_id, code.error());
   co_return data_response(context.request_id, 200, [&](core::json::Writer& out) {
     core::json::write(out, "object", "domain_auth_code");
@@ -653,14 +649,10 @@ net::awaitable<server::Response> get_contacts(Services& services, RequestContext
   if (auto status = no_query(context); !status) {
     co_return error_response(context.request_id, status.error());
   }
-  auto domain = co_await load_domain(services, context);
-  if (!domain) co_return error_response(context.request_id, domain.error());
-  if (auto status = require_held(*domain); !status) {
-    co_return error_response(context.request_id, status.error());
-  }
-  auto registrar = registrar_of(services, *domain, core::Operation::domain_contacts);
-  if (!registrar) co_return error_response(context.request_id, registrar.error());
-  auto contacts = co_await (*registrar)->contacts(domain->domain.name);
+  auto access = co_await open_domain(services, context, core::Operation::domain_contacts);
+  if (!access) co_return error_response(context.request_id, access.error());
+  const store::DomainRecord* domain = &access->domain;
+  auto contacts = co_await access->registrar->contacts(domain->domain.name);
   if (!contacts) co_return error_response(context.request_id, contacts.error());
   co_return data_response(context.request_id, 200, [&](core::json::Writer& out) {
     core::json::write(out, "object", "domain_contacts");

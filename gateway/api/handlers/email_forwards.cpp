@@ -37,26 +37,12 @@ bool valid_prefix(std::string_view prefix) {
   });
 }
 
-struct Forwarding {
-  store::DomainRecord domain;
-  core::Registrar* registrar = nullptr;
-};
-
-net::awaitable<core::Result<Forwarding>> open_forwarding(const Services& services,
-                                                         const RequestContext& context) {
-  auto domain = co_await load_domain(services, context);
-  if (!domain) co_return domain.error();
-  if (auto held = require_held(*domain); !held) co_return held.error();
-  auto registrar = registrar_of(services, *domain, core::Operation::domain_email_forwarding);
-  if (!registrar) co_return registrar.error();
-  co_return Forwarding{std::move(*domain), *registrar};
-}
-
 net::awaitable<server::Response> list_forwards(Services& services, RequestContext& context) {
   if (auto status = no_query(context); !status) {
     co_return error_response(context.request_id, status.error());
   }
-  auto forwarding = co_await open_forwarding(services, context);
+  auto forwarding =
+      co_await open_domain(services, context, core::Operation::domain_email_forwarding);
   if (!forwarding) co_return error_response(context.request_id, forwarding.error());
   auto forwards = co_await forwarding->registrar->email_forwards(forwarding->domain.domain.name);
   if (!forwards) co_return error_response(context.request_id, forwards.error());
@@ -71,7 +57,7 @@ net::awaitable<server::Response> list_forwards(Services& services, RequestContex
 
 // Applies `change` to the current set and saves it, under the domain's lock.
 using ForwardsChange = std::function<core::Status(std::vector<core::EmailForward>&)>;
-net::awaitable<core::Status> change_forwards(Services& services, const Forwarding& forwarding,
+net::awaitable<core::Status> change_forwards(Services& services, const DomainAccess& forwarding,
                                              const ForwardsChange& change) {
   const std::string& name = forwarding.domain.domain.name;
   auto guard = co_await services.domain_locks.lock("forwards:" + forwarding.domain.id);
@@ -107,7 +93,8 @@ net::awaitable<server::Response> create_forward(Services& services, RequestConte
   }
   if (auto error = body.finish()) co_return error_response(context.request_id, *error);
 
-  auto forwarding = co_await open_forwarding(services, context);
+  auto forwarding =
+      co_await open_domain(services, context, core::Operation::domain_email_forwarding);
   if (!forwarding) co_return error_response(context.request_id, forwarding.error());
   const core::EmailForward forward{*prefix, *forward_to};
   auto changed = co_await change_forwards(
@@ -140,7 +127,8 @@ net::awaitable<server::Response> delete_forward(Services& services, RequestConte
   if (auto status = no_query(context); !status) {
     co_return error_response(context.request_id, status.error());
   }
-  auto forwarding = co_await open_forwarding(services, context);
+  auto forwarding =
+      co_await open_domain(services, context, core::Operation::domain_email_forwarding);
   if (!forwarding) co_return error_response(context.request_id, forwarding.error());
   std::string prefix(context.param("prefix"));
   std::transform(prefix.begin(), prefix.end(), prefix.begin(),

@@ -66,6 +66,15 @@ core::Result<core::DnsHost*> dns_host_of(const Services& services,
                                          const store::DomainRecord& domain,
                                          core::Operation operation);
 
+// The caller's held domain with the registrar that can do `operation` on it.
+struct DomainAccess {
+  store::DomainRecord domain;
+  core::Registrar* registrar = nullptr;
+};
+boost::asio::awaitable<core::Result<DomainAccess>> open_domain(const Services& services,
+                                                               const RequestContext& context,
+                                                               core::Operation operation);
+
 // The public `domain` object.
 void write_domain(core::json::Writer& out, const store::DomainRecord& domain);
 
