@@ -188,6 +188,38 @@ store::EventRecord make_event(const Services& services, std::string type,
           .created_at = services.clock.now()};
 }
 
+void write_previous_attributes(core::json::Writer& out, const core::Domain& before,
+                               const core::Domain& after) {
+  if (before.status != after.status) {
+    core::json::write(out, "status", core::name_of(before.status));
+  }
+  if (before.expires_at != after.expires_at) {
+    if (before.expires_at) {
+      core::json::write(out, "expires_at", core::format_rfc3339(*before.expires_at));
+    } else {
+      core::json::write_null(out, "expires_at");
+    }
+  }
+  if (before.nameservers != after.nameservers) {
+    core::json::key(out, "nameservers");
+    out.StartArray();
+    for (const auto& nameserver : before.nameservers)
+      core::json::string(out, nameserver);
+    out.EndArray();
+  }
+  if (before.locked != after.locked) core::json::write(out, "locked", before.locked);
+  if (before.privacy != after.privacy) core::json::write(out, "privacy", before.privacy);
+  if (before.auto_renew != after.auto_renew) {
+    core::json::write(out, "auto_renew", before.auto_renew);
+  }
+}
+
+bool attributes_differ(const core::Domain& before, const core::Domain& after) {
+  return before.status != after.status || before.expires_at != after.expires_at ||
+         before.nameservers != after.nameservers || before.locked != after.locked ||
+         before.privacy != after.privacy || before.auto_renew != after.auto_renew;
+}
+
 net::awaitable<core::Result<store::DomainRecord>> save_domain(
     const Services& services, store::DomainRecord domain, std::vector<store::EventRecord> events) {
   domain.updated_at = services.clock.now();

@@ -23,35 +23,6 @@ struct Outcome {
   std::vector<store::EventRecord> events;
 };
 
-void write_previous(core::json::Writer& out, const core::Domain& before,
-                    const core::Domain& after) {
-  if (before.status != after.status) {
-    core::json::write(out, "status", core::name_of(before.status));
-  }
-  if (before.expires_at != after.expires_at) {
-    if (before.expires_at) {
-      core::json::write(out, "expires_at", core::format_rfc3339(*before.expires_at));
-    } else {
-      core::json::write_null(out, "expires_at");
-    }
-  }
-  if (before.locked != after.locked) core::json::write(out, "locked", before.locked);
-  if (before.privacy != after.privacy) core::json::write(out, "privacy", before.privacy);
-  if (before.nameservers != after.nameservers) {
-    core::json::key(out, "nameservers");
-    out.StartArray();
-    for (const auto& nameserver : before.nameservers)
-      core::json::string(out, nameserver);
-    out.EndArray();
-  }
-}
-
-bool differs(const core::Domain& before, const core::Domain& after) {
-  return before.status != after.status || before.expires_at != after.expires_at ||
-         before.locked != after.locked || before.privacy != after.privacy ||
-         before.nameservers != after.nameservers;
-}
-
 }  // namespace
 
 DomainSync::DomainSync(api::Services& services) : services_(services) {}
@@ -97,15 +68,19 @@ net::awaitable<SyncReport> DomainSync::run_once(bool everything) {
         } else if (status->state == core::TransferState::completed) {
           after.status = core::DomainStatus::active;
           if (status->expires_at) after.expires_at = status->expires_at;
-          outcome.events.push_back(api::make_event(
-              services_, "domain.transfer_completed", outcome.domain, "",
-              [&](core::json::Writer& out) { write_previous(out, before, after); }));
+          outcome.events.push_back(
+              api::make_event(services_, "domain.transfer_completed", outcome.domain, "",
+                              [&](core::json::Writer& out) {
+                                api::write_previous_attributes(out, before, after);
+                              }));
         } else if (status->state == core::TransferState::failed) {
           after.status = core::DomainStatus::failed;
           after.supplier_status = "transfer_failed";
-          outcome.events.push_back(api::make_event(
-              services_, "domain.transfer_failed", outcome.domain, "",
-              [&](core::json::Writer& out) { write_previous(out, before, after); }));
+          outcome.events.push_back(
+              api::make_event(services_, "domain.transfer_failed", outcome.domain, "",
+                              [&](core::json::Writer& out) {
+                                api::write_previous_attributes(out, before, after);
+                              }));
         }
       } else if (registrar) {
         auto info = co_await (*registrar)->info(before.name);
@@ -118,11 +93,13 @@ net::awaitable<SyncReport> DomainSync::run_once(bool everything) {
           if (!info->nameservers.empty()) after.nameservers = info->nameservers;
           after.locked = info->locked;
           after.privacy = info->privacy;
-          if (differs(before, after)) {
+          if (api::attributes_differ(before, after)) {
             const bool away = after.status == core::DomainStatus::transferred_away;
-            outcome.events.push_back(api::make_event(
-                services_, away ? "domain.transferred_away" : "domain.updated", outcome.domain, "",
-                [&](core::json::Writer& out) { write_previous(out, before, after); }));
+            outcome.events.push_back(
+                api::make_event(services_, away ? "domain.transferred_away" : "domain.updated",
+                                outcome.domain, "", [&](core::json::Writer& out) {
+                                  api::write_previous_attributes(out, before, after);
+                                }));
           }
         }
       }

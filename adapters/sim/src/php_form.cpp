@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "portico/core/json.hpp"
+#include "portico/sim/server.hpp"
 
 namespace portico::sim {
 
@@ -17,32 +18,6 @@ PhpValue& PhpValue::operator=(PhpValue&&) noexcept = default;
 PhpValue::~PhpValue() = default;
 
 namespace {
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-// PHP's php_url_decode: "+" is a space, "%XX" a byte, a malformed escape stays literal.
-std::string url_decode(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    if (c == '+') {
-      out += ' ';
-    } else if (c == '%' && i + 2 < text.size() && hex_value(text[i + 1]) >= 0 &&
-               hex_value(text[i + 2]) >= 0) {
-      out += static_cast<char>(hex_value(text[i + 1]) * 16 + hex_value(text[i + 2]));
-      i += 2;
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
 
 // The integer a key names, when PHP turns it into an integer key (ZEND_HANDLE_NUMERIC_STR):
 // an optional "-", then "0" or digits without a leading zero, within the 64-bit range; "-0"
@@ -253,7 +228,7 @@ PhpValue parse_php_form(std::string_view body, const PhpFormLimits& limits) {
     const std::string_view name = pair.substr(0, equals);
     const std::string_view value =
         equals == std::string_view::npos ? std::string_view() : pair.substr(equals + 1);
-    register_variable(track, url_decode(name), url_decode(value), limits);
+    register_variable(track, percent_decode(name, true), percent_decode(value, true), limits);
   }
   return track;
 }

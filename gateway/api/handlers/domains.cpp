@@ -543,29 +543,11 @@ net::awaitable<server::Response> update_domain(Services& services, RequestContex
 
   const core::Domain& old = before.domain;
   const core::Domain& now = domain.domain;
-  const bool changed = contacts_changed || old.nameservers != now.nameservers ||
-                       old.locked != now.locked || old.privacy != now.privacy ||
-                       old.auto_renew != now.auto_renew;
-  if (changed) {
+  if (contacts_changed || attributes_differ(old, now)) {
     std::vector<store::EventRecord> events;
     events.push_back(make_event(services, "domain.updated", domain, context.request_id,
                                 [&](core::json::Writer& out) {
-                                  if (old.nameservers != now.nameservers) {
-                                    core::json::key(out, "nameservers");
-                                    out.StartArray();
-                                    for (const auto& ns : old.nameservers)
-                                      core::json::string(out, ns);
-                                    out.EndArray();
-                                  }
-                                  if (old.locked != now.locked) {
-                                    core::json::write(out, "locked", old.locked);
-                                  }
-                                  if (old.privacy != now.privacy) {
-                                    core::json::write(out, "privacy", old.privacy);
-                                  }
-                                  if (old.auto_renew != now.auto_renew) {
-                                    core::json::write(out, "auto_renew", old.auto_renew);
-                                  }
+                                  write_previous_attributes(out, old, now);
                                   if (contacts_changed) core::json::write_null(out, "contacts");
                                 }));
     auto saved = co_await save_domain(services, std::move(domain), std::move(events));

@@ -225,10 +225,7 @@ std::optional<Page<DomainRecord>> list(Database& db, std::string_view partner_id
   query.bind(7, before_seq).bind(8, std::int64_t{limit} + 1);
   while (query.step())
     page.items.push_back(read_row(query));
-  if (page.items.size() > static_cast<std::size_t>(limit)) {
-    page.items.pop_back();
-    page.has_more = true;
-  }
+  finish_page(page, limit);
   return page;
 }
 

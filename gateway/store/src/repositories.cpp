@@ -209,7 +209,6 @@ std::optional<Page<CustomerRecord>> list(Database& db, std::string_view partner_
   count.step();
   page.total = count.column_int64(0);
 
-  // One extra row says whether there is a next page.
   Statement query = db.prepare(std::string(kSelect) +
                                "WHERE partner_id = ? AND livemode = ? AND seq < ? "
                                "ORDER BY seq DESC LIMIT ?");
@@ -219,10 +218,7 @@ std::optional<Page<CustomerRecord>> list(Database& db, std::string_view partner_
       .bind(4, std::int64_t{limit} + 1);
   while (query.step())
     page.items.push_back(read_row(query));
-  if (page.items.size() > static_cast<std::size_t>(limit)) {
-    page.items.pop_back();
-    page.has_more = true;
-  }
+  finish_page(page, limit);
   return page;
 }
 }  // namespace customers

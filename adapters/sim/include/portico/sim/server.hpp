@@ -66,6 +66,10 @@ struct ServerOptions {
   std::uint16_t port = 0;  // 0 = any free port
 };
 
+// Decodes "%XX" escapes (and "+" as a space when `plus_is_space`, as forms and PHP's
+// urldecode do); a malformed escape stays literal.
+std::string percent_decode(std::string_view text, bool plus_is_space);
+
 // Decodes an application/x-www-form-urlencoded text or a query string ("a=1&b=x%20y"; "+" is
 // a space). A repeated name keeps its last value.
 std::map<std::string, std::string> parse_form(std::string_view text);

@@ -90,6 +90,12 @@ store::EventRecord make_event(const Services& services, std::string type,
                               const MembersWriter& object, std::string_view request_id,
                               const MembersWriter& previous = {});
 
+// The domain attributes that differ between `before` and `after`, with their old values (an
+// event's previous_attributes members), and whether there is any.
+void write_previous_attributes(core::json::Writer& out, const core::Domain& before,
+                               const core::Domain& after);
+bool attributes_differ(const core::Domain& before, const core::Domain& after);
+
 // Saves a changed domain and its events in one transaction; returns the saved record.
 boost::asio::awaitable<core::Result<store::DomainRecord>> save_domain(
     const Services& services, store::DomainRecord domain, std::vector<store::EventRecord> events);

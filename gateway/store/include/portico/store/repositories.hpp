@@ -51,6 +51,15 @@ struct Page {
   bool has_more = false;   // more items after the last one here
 };
 
+// Lists fetch limit + 1 rows: the extra one only says that more follow, and is dropped here.
+template <typename T>
+void finish_page(Page<T>& page, int limit) {
+  if (page.items.size() > static_cast<std::size_t>(limit)) {
+    page.items.pop_back();
+    page.has_more = true;
+  }
+}
+
 // Empty request_id, partner_id and target are stored as NULL and read back as empty; an empty
 // detail_json is stored as "{}".
 struct AuditEntry {
