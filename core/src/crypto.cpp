@@ -1,5 +1,6 @@
 #include "portico/core/crypto.hpp"
 
+#include <climits>
 #include <memory>
 
 #include <openssl/crypto.h>
@@ -61,6 +62,50 @@ std::optional<std::string> cbc(bool encrypt, std::string_view key, std::string_v
   }
   out.resize(static_cast<std::size_t>(written + tail));
   return out;
+}
+
+constexpr std::size_t kGcmKeySize = 32;
+constexpr std::size_t kGcmNonceSize = 12;
+constexpr std::size_t kGcmTagSize = 16;
+
+using CipherContext = std::unique_ptr<EVP_CIPHER_CTX, decltype(&EVP_CIPHER_CTX_free)>;
+
+const unsigned char* bytes_of(std::string_view text) {
+  return reinterpret_cast<const unsigned char*>(text.data());
+}
+
+// Feeds the associated data, then the input, through an initialized GCM context; appends the
+// output to `out`. Empty inputs are skipped: OpenSSL wants no zero-length updates there.
+bool gcm_update(EVP_CIPHER_CTX* ctx, std::string_view aad, std::string_view input,
+                std::string& out) {
+  if (aad.size() > INT_MAX || input.size() > INT_MAX - 16) return false;
+  int written = 0;
+  if (!aad.empty() && EVP_CipherUpdate(ctx, nullptr, &written, bytes_of(aad),
+                                       static_cast<int>(aad.size())) != 1) {
+    return false;
+  }
+  if (input.empty()) return true;
+  const std::size_t start = out.size();
+  out.resize(start + input.size());
+  if (EVP_CipherUpdate(ctx, reinterpret_cast<unsigned char*>(out.data() + start), &written,
+                       bytes_of(input), static_cast<int>(input.size())) != 1) {
+    return false;
+  }
+  out.resize(start + static_cast<std::size_t>(written));
+  return true;
+}
+
+CipherContext gcm_context(bool encrypt, std::string_view key, std::string_view nonce) {
+  CipherContext ctx(EVP_CIPHER_CTX_new(), EVP_CIPHER_CTX_free);
+  if (!ctx ||
+      EVP_CipherInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, nullptr, nullptr,
+                        encrypt ? 1 : 0) != 1 ||
+      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_IVLEN, static_cast<int>(nonce.size()),
+                          nullptr) != 1 ||
+      EVP_CipherInit_ex(ctx.get(), nullptr, nullptr, bytes_of(key), bytes_of(nonce), -1) != 1) {
+    return CipherContext(nullptr, EVP_CIPHER_CTX_free);
+  }
+  return ctx;
 }
 
 constexpr std::string_view kB64 =
@@ -186,6 +231,52 @@ std::optional<std::string> aes_cbc_encrypt(std::string_view key, std::string_vie
 std::optional<std::string> aes_cbc_decrypt(std::string_view key, std::string_view iv,
                                            std::string_view ciphertext) {
   return cbc(false, key, iv, ciphertext);
+}
+
+std::optional<std::string> aes256_gcm_seal(std::string_view key, std::string_view nonce,
+                                           std::string_view plaintext, std::string_view aad) {
+  if (key.size() != kGcmKeySize || nonce.size() != kGcmNonceSize) return std::nullopt;
+  CipherContext ctx = gcm_context(true, key, nonce);
+  if (!ctx) return std::nullopt;
+  std::string sealed(nonce);
+  sealed.reserve(nonce.size() + plaintext.size() + kGcmTagSize);
+  if (!gcm_update(ctx.get(), aad, plaintext, sealed)) return std::nullopt;
+  int tail = 0;
+  unsigned char tag[kGcmTagSize];
+  if (EVP_CipherFinal_ex(ctx.get(), tag, &tail) != 1 || tail != 0 ||
+      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, static_cast<int>(kGcmTagSize), tag) !=
+          1) {
+    return std::nullopt;
+  }
+  sealed.append(reinterpret_cast<const char*>(tag), kGcmTagSize);
+  return sealed;
+}
+
+std::optional<std::string> aes256_gcm_open(std::string_view key, std::string_view sealed,
+                                           std::string_view aad) {
+  if (key.size() != kGcmKeySize || sealed.size() < kGcmNonceSize + kGcmTagSize) {
+    return std::nullopt;
+  }
+  const std::string_view nonce = sealed.substr(0, kGcmNonceSize);
+  const std::string_view ciphertext =
+      sealed.substr(kGcmNonceSize, sealed.size() - kGcmNonceSize - kGcmTagSize);
+  std::string tag(sealed.substr(sealed.size() - kGcmTagSize));
+  CipherContext ctx = gcm_context(false, key, nonce);
+  if (!ctx) return std::nullopt;
+  std::string plaintext;
+  if (!gcm_update(ctx.get(), aad, ciphertext, plaintext) ||
+      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, static_cast<int>(kGcmTagSize),
+                          tag.data()) != 1) {
+    return std::nullopt;
+  }
+  int tail = 0;
+  unsigned char scratch[16];
+  // Final checks the tag; on a mismatch the decrypted bytes are discarded, never returned.
+  if (EVP_CipherFinal_ex(ctx.get(), scratch, &tail) != 1) {
+    OPENSSL_cleanse(plaintext.data(), plaintext.size());
+    return std::nullopt;
+  }
+  return plaintext;
 }
 
 bool constant_time_equal(std::string_view a, std::string_view b) {

@@ -32,12 +32,10 @@ constexpr std::array<std::pair<DnsRecordType, std::string_view>, 8> kRecordTypes
     {DnsRecordType::srv, "SRV"},
     {DnsRecordType::caa, "CAA"},
 }};
-constexpr std::array<std::pair<CertificateType, std::string_view>, 5> kCertificateTypes{{
+constexpr std::array<std::pair<CertificateType, std::string_view>, 3> kCertificateTypes{{
     {CertificateType::dv, "dv"},
     {CertificateType::ov, "ov"},
     {CertificateType::ev, "ev"},
-    {CertificateType::wildcard, "wildcard"},
-    {CertificateType::multi, "multi"},
 }};
 constexpr std::array<std::pair<DcvMethod, std::string_view>, 3> kDcvMethods{{
     {DcvMethod::dns, "dns"},
@@ -53,13 +51,20 @@ constexpr std::array<std::pair<DomainStatus, std::string_view>, 7> kDomainStatus
     {DomainStatus::deleted, "deleted"},
     {DomainStatus::failed, "failed"},
 }};
-constexpr std::array<std::pair<CertificateStatus, std::string_view>, 6> kCertificateStatuses{{
+constexpr std::array<std::pair<CertificateStatus, std::string_view>, 7> kCertificateStatuses{{
     {CertificateStatus::pending_validation, "pending_validation"},
+    {CertificateStatus::pending_issuance, "pending_issuance"},
     {CertificateStatus::issued, "issued"},
-    {CertificateStatus::cancelled, "cancelled"},
+    {CertificateStatus::failed, "failed"},
+    {CertificateStatus::canceled, "canceled"},
     {CertificateStatus::revoked, "revoked"},
     {CertificateStatus::expired, "expired"},
-    {CertificateStatus::failed, "failed"},
+}};
+constexpr std::array<std::pair<DcvStatus, std::string_view>, 4> kDcvStatuses{{
+    {DcvStatus::pending, "pending"},
+    {DcvStatus::valid, "valid"},
+    {DcvStatus::invalid, "invalid"},
+    {DcvStatus::expired, "expired"},
 }};
 constexpr std::array<std::pair<HostingStatus, std::string_view>, 5> kHostingStatuses{{
     {HostingStatus::pending, "pending"},
@@ -68,7 +73,7 @@ constexpr std::array<std::pair<HostingStatus, std::string_view>, 5> kHostingStat
     {HostingStatus::terminated, "terminated"},
     {HostingStatus::failed, "failed"},
 }};
-constexpr std::array<std::pair<Operation, std::string_view>, 32> kOperations{{
+constexpr std::array<std::pair<Operation, std::string_view>, 33> kOperations{{
     {Operation::domain_check, "domain.check"},
     {Operation::domain_register, "domain.register"},
     {Operation::domain_transfer, "domain.transfer"},
@@ -93,6 +98,7 @@ constexpr std::array<std::pair<Operation, std::string_view>, 32> kOperations{{
     {Operation::ssl_reissue, "ssl.reissue"},
     {Operation::ssl_renew, "ssl.renew"},
     {Operation::ssl_cancel, "ssl.cancel"},
+    {Operation::ssl_revoke, "ssl.revoke"},
     {Operation::hosting_create, "hosting.create"},
     {Operation::hosting_info, "hosting.info"},
     {Operation::hosting_suspend, "hosting.suspend"},
@@ -119,6 +125,9 @@ std::string_view name_of(DcvMethod value) {
 std::string_view name_of(CertificateStatus value) {
   return lookup(kCertificateStatuses, value);
 }
+std::string_view name_of(DcvStatus value) {
+  return lookup(kDcvStatuses, value);
+}
 std::string_view name_of(HostingStatus value) {
   return lookup(kHostingStatuses, value);
 }
@@ -137,6 +146,18 @@ std::optional<CertificateType> parse_certificate_type(std::string_view text) {
 }
 std::optional<DcvMethod> parse_dcv_method(std::string_view text) {
   return reverse(kDcvMethods, text);
+}
+std::optional<CertificateStatus> parse_certificate_status(std::string_view text) {
+  return reverse(kCertificateStatuses, text);
+}
+std::optional<DcvStatus> parse_dcv_status(std::string_view text) {
+  return reverse(kDcvStatuses, text);
+}
+
+std::vector<std::string> CertificateRequest::names() const {
+  std::vector<std::string> names{common_name};
+  names.insert(names.end(), san_names.begin(), san_names.end());
+  return names;
 }
 
 }  // namespace portico::core

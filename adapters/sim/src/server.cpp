@@ -70,6 +70,7 @@ struct Route {
   std::string method;
   std::vector<std::string> segments;
   Handler handler;
+  bool control = false;  // the pattern is under /__sim/ (e.g. DcvWorld's routes)
 };
 
 bool match(const Route& route, const SimRequest& request,
@@ -243,7 +244,8 @@ struct Server::Impl {
       const bool head = message.method() == wire::verb::head;
 
       if (std::string_view(message.target()).starts_with(kControlPrefix)) {
-        if (!co_await write(stream, control(message), keep_alive, head) || !keep_alive) {
+        if (!co_await write(stream, control(message, remote_address), keep_alive, head) ||
+            !keep_alive) {
           co_return;
         }
         continue;
@@ -418,7 +420,8 @@ struct Server::Impl {
     return std::nullopt;
   }
 
-  SimResponse control(const wire::request<wire::string_body>& message) {
+  SimResponse control(const wire::request<wire::string_body>& message,
+                      const std::string& remote_address) {
     const std::string target(message.target());
     const std::string path = target.substr(0, target.find('?'));
     const std::string_view method = message.method_string();
@@ -440,6 +443,14 @@ struct Server::Impl {
       }
       out.EndArray();
       return json_response(200, text.GetString());
+    }
+    // Control routes a simulator installed itself: served like the built-in ones, never
+    // journaled and never hit by faults; only routes registered under /__sim/ are eligible.
+    SimRequest request = to_sim(message, remote_address);
+    for (const Route& candidate : routes) {
+      if (candidate.control && match(candidate, request, request.params)) {
+        return dispatch(&candidate, request);
+      }
     }
     return json_response(404, R"({"error":"unknown simulator control endpoint"})");
   }
@@ -530,6 +541,7 @@ void Server::route(std::string method, std::string pattern, Handler handler) {
   for (std::string_view segment : split_path(pattern))
     route.segments.emplace_back(segment);
   route.handler = std::move(handler);
+  route.control = pattern.starts_with(kControlPrefix);
   impl_->routes.push_back(std::move(route));
 }
 

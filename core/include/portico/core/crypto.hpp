@@ -29,6 +29,15 @@ std::optional<std::string> aes_cbc_encrypt(std::string_view key, std::string_vie
 std::optional<std::string> aes_cbc_decrypt(std::string_view key, std::string_view iv,
                                            std::string_view ciphertext);
 
+// AES-256-GCM for secrets at rest. seal() returns nonce (12 bytes) || ciphertext || tag (16
+// bytes); the nonce comes from the caller's Random, so tests are deterministic. `aad` is bound
+// to the result (e.g. the owning object's id) so a sealed value cannot be moved to another
+// row. open() returns nullopt when the key, the aad or any byte is wrong. The key is 32 bytes.
+std::optional<std::string> aes256_gcm_seal(std::string_view key, std::string_view nonce,
+                                           std::string_view plaintext, std::string_view aad);
+std::optional<std::string> aes256_gcm_open(std::string_view key, std::string_view sealed,
+                                           std::string_view aad);
+
 // Compares in time that depends only on the lengths, never on where the inputs differ.
 bool constant_time_equal(std::string_view a, std::string_view b);
 

@@ -112,35 +112,98 @@ struct DnsRecord {
   std::string tag;                       // CAA
 };
 
-enum class CertificateType { dv, ov, ev, wildcard, multi };
-enum class DcvMethod { dns, http, email };
-enum class CertificateStatus { pending_validation, issued, cancelled, revoked, expired, failed };
+// The validation level; wildcard and multi-name are properties of the request, not types.
+enum class CertificateType { dv, ov, ev };
+enum class DcvMethod { http, dns, email };
+enum class CertificateStatus {
+  pending_validation,  // waiting for domain control (and, for OV/EV, organization) validation
+  pending_issuance,    // validated; the supplier has not issued yet (or is reissuing)
+  issued,
+  failed,
+  canceled,
+  revoked,
+  expired,
+};
+enum class DcvStatus { pending, valid, invalid, expired };
 
+// Exactly what to publish for one name. http: serve `content` as the body of `url` (plain
+// HTTP, port 80). dns: a record `record_name` (fully qualified, no trailing dot) of
+// `record_type` (txt or cname) holding `record_value`. email: approve the mail sent to one of
+// `emails`. Fields of other methods stay empty.
+struct DcvInstructions {
+  std::string url;
+  std::string content;
+  std::string record_name;
+  DnsRecordType record_type = DnsRecordType::txt;
+  std::string record_value;
+  std::vector<std::string> emails;
+};
+
+// Domain control validation of one name.
 struct CertificateValidation {
-  std::string name;
+  std::string name;  // as ordered, "*.example.com" for a wildcard
   DcvMethod method = DcvMethod::dns;
-  std::string status;        // pending, valid, invalid
-  std::string instructions;  // what to publish where, in words a customer can follow
+  DcvStatus status = DcvStatus::pending;
+  // The supplier's handle for this name where it has one (an order or domain id); adapters
+  // set it and read it back from the `known` certificate.
+  std::string supplier_ref;
+  DcvInstructions instructions;
+  std::string detail;  // why the last check failed, in words for the partner; never a secret
+  std::optional<TimePoint> validated_at;
+  std::optional<TimePoint> expires_at;  // when the token or authorization stops being usable
+};
+
+// The legal entity for OV and EV certificates.
+struct CertificateOrganization {
+  std::string name;
+  std::string address1;
+  std::string address2;
+  std::string city;
+  std::string state;
+  std::string postcode;
+  std::string country;  // ISO 3166-1 alpha-2, upper case
+  std::string phone;    // "+CC.NNNN"
+  // The person the supplier verifies the order with.
+  std::string contact_first_name;
+  std::string contact_last_name;
+  std::string contact_email;
+  std::string contact_phone;
+  std::string contact_job_title;
 };
 
 struct CertificateRequest {
-  std::string common_name;
+  std::string common_name;  // lowercase ASCII; "*.example.com" for a wildcard
   CertificateType type = CertificateType::dv;
-  std::vector<std::string> san_names;
+  std::vector<std::string> san_names;  // the other names, without the common name
   DcvMethod dcv_method = DcvMethod::dns;
-  std::string csr;        // PEM; empty when the supplier generates the key
+  // PEM, already checked to ask for exactly common_name + san_names. Empty only for suppliers
+  // that generate the key themselves (capabilities.accepts_csr == false).
+  std::string csr;
   int validity_days = 0;  // 0: the supplier's default
-  std::string organization;
+  // OV/EV: the organization to validate; nullopt: the instance's configured organization.
+  std::optional<CertificateOrganization> organization;
+  std::string renewal_of;  // supplier_ref of the certificate this order renews, or empty
+
+  bool wildcard() const { return common_name.starts_with("*."); }
+  // common_name first, then san_names.
+  std::vector<std::string> names() const;
 };
 
+// The supplier's view of one certificate order.
 struct Certificate {
-  std::string supplier_ref;
+  std::string supplier_ref;     // the order id
+  std::string supplier_status;  // raw, as the supplier spelled it
   CertificateStatus status = CertificateStatus::pending_validation;
-  std::vector<CertificateValidation> validations;
+  std::vector<CertificateValidation> validations;  // one per name, in request order
+  std::string certificate_ref;  // the issued certificate's id at the supplier, if it has one
+  // Once issued: the leaf, then intermediates and root as the supplier gave them, each PEM
+  // with "\n" line ends.
   std::string certificate_pem;
   std::string chain_pem;
-  std::optional<TimePoint> not_before;
-  std::optional<TimePoint> not_after;
+  // Only when the supplier generated the key (and only in the answer that carried it); the
+  // gateway seals it at once.
+  std::string private_key_pem;
+  std::string detail;  // why it failed, when status == failed
 };
 
 enum class HostingStatus { pending, active, suspended, terminated, failed };

@@ -14,6 +14,7 @@ std::string_view name_of(DnsRecordType value);
 std::string_view name_of(CertificateType value);
 std::string_view name_of(DcvMethod value);
 std::string_view name_of(CertificateStatus value);
+std::string_view name_of(DcvStatus value);
 std::string_view name_of(HostingStatus value);
 std::string_view name_of(Operation value);
 
@@ -21,5 +22,7 @@ std::optional<DomainStatus> parse_domain_status(std::string_view text);
 std::optional<DnsRecordType> parse_dns_record_type(std::string_view text);
 std::optional<CertificateType> parse_certificate_type(std::string_view text);
 std::optional<DcvMethod> parse_dcv_method(std::string_view text);
+std::optional<CertificateStatus> parse_certificate_status(std::string_view text);
+std::optional<DcvStatus> parse_dcv_status(std::string_view text);
 
 }  // namespace portico::core

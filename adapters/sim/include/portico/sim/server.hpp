@@ -81,7 +81,8 @@ std::map<std::string, std::string> parse_form(std::string_view text);
 //                         "retry_after":N,"after_handler":bool}
 //   DELETE /__sim/faults  clears every fault
 //   GET /__sim/journal    [{"method","target","remote_address"}, ...]
-// Control requests are neither routed to handlers nor journaled.
+// Control requests are neither journaled nor hit by faults. A control path the server does not
+// know goes to the routes registered under /__sim/ (e.g. DcvWorld::install), and only to them.
 //
 // The server runs its own io_context on its own thread; handlers run there, one at a time, so
 // a simulator's state needs no locking. inject(), clear_faults(), journal() and the counters

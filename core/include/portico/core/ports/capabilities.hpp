@@ -34,6 +34,7 @@ enum class Operation {
   ssl_reissue,
   ssl_renew,
   ssl_cancel,
+  ssl_revoke,
   hosting_create,
   hosting_info,
   hosting_suspend,
@@ -48,7 +49,12 @@ struct Capabilities {
   std::set<Operation> operations;
   std::set<DnsRecordType> record_types;
   std::set<CertificateType> certificate_types;
-  std::set<DcvMethod> dcv_methods;
+  std::set<DcvMethod> dcv_methods;  // wildcard names never use http (a file proves one host)
+  bool wildcard = false;            // "*." names
+  int max_names = 1;                // common name included
+  bool accepts_csr = false;         // false: the supplier generates the key and returns it
+  int min_validity_days = 0;        // 0: no range to check
+  int max_validity_days = 0;
   int min_years = 1;
   int max_years = 10;
 

@@ -77,16 +77,29 @@ class DnsHost {
   virtual Async<Ok> remove(const std::string& zone, const DnsRecord& record) = 0;
 };
 
+// A certificate order is driven by the gateway: order() answers at once (pending_validation
+// with an instruction per name, or issued when the supplier already holds valid validations),
+// then refresh()/verify() move it on. `known` is the certificate as the gateway last stored
+// it, so adapters get back the per-name handles they set (CertificateValidation::supplier_ref)
+// and suppliers without a read endpoint for challenges keep their instructions. A result
+// carries the whole current view; when issued it includes the PEMs.
 class CertificateAuthority {
  public:
   virtual ~CertificateAuthority() = default;
   virtual const Capabilities& capabilities() const = 0;
+  // Costs money: an adapter never retries it after the request may have reached the supplier.
+  // request.renewal_of set: the order renews that certificate.
   virtual Async<Certificate> order(const CertificateRequest& request) = 0;
-  virtual Async<Certificate> info(const std::string& supplier_ref) = 0;
-  virtual Async<Certificate> verify(const std::string& supplier_ref) = 0;
-  virtual Async<Certificate> reissue(const std::string& supplier_ref,
+  // The supplier's current view; downloads the certificate once issued. Changes nothing there.
+  virtual Async<Certificate> refresh(const Certificate& known) = 0;
+  // Asks the supplier to check DCV now and moves on whatever passed (a supplier that issues
+  // only when asked, issues here once every name is valid).
+  virtual Async<Certificate> verify(const Certificate& known) = 0;
+  // A new certificate for the same order (new key or names), back through validation.
+  virtual Async<Certificate> reissue(const Certificate& known,
                                      const CertificateRequest& request) = 0;
-  virtual Async<Ok> cancel(const std::string& supplier_ref) = 0;
+  virtual Async<Ok> cancel(const Certificate& known) = 0;  // an order not yet issued
+  virtual Async<Ok> revoke(const Certificate& known) = 0;  // an issued certificate
 };
 
 class HostingProvisioner {
