@@ -5,7 +5,15 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+
 #include "portico/admin/routes.hpp"
+#include "portico/core/crypto.hpp"
 #include "portico/api/handlers.hpp"
 #include "portico/store/repositories.hpp"
 
@@ -42,6 +50,29 @@ std::unique_ptr<server::HttpServer> make_server(net::io_context& io,
       });
   server->listen(listen.host, listen.port);
   return server;
+}
+
+// The key sealing private keys: the configured one, else a key file beside the database,
+// created on first start (readable by the owner only) and reused after.
+core::Secret sealing_key(const config::StorageConfig& storage, core::Random& random) {
+  if (storage.encryption_key) {
+    return core::Secret(*core::crypto::from_base64(storage.encryption_key->reveal()));
+  }
+  const std::filesystem::path path = storage.sqlite_path + ".key";
+  if (std::ifstream existing(path, std::ios::binary); existing) {
+    std::string key((std::istreambuf_iterator<char>(existing)), std::istreambuf_iterator<char>());
+    if (key.size() != 32) throw std::runtime_error(path.string() + " is not a 32-byte key");
+    return core::Secret(std::move(key));
+  }
+  std::string key(32, '\0');
+  random.fill({reinterpret_cast<std::uint8_t*>(key.data()), key.size()});  // NOLINT
+  // Created readable by the owner only from the start (O_EXCL: never over another file).
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) throw std::runtime_error("cannot create " + path.string());
+  const bool written = ::write(fd, key.data(), key.size()) == static_cast<ssize_t>(key.size());
+  ::close(fd);
+  if (!written) throw std::runtime_error("cannot write " + path.string());
+  return core::Secret(std::move(key));
 }
 
 }  // namespace
@@ -95,6 +126,7 @@ App::App(config::Config config, const adapters::Registry& registry, Dependencies
             net::detached);
       }};
   providers_ = registry.build(config_, adapter_dependencies);
+  sealing_key_ = sealing_key(config_.storage, *dependencies_.random);
 
   services_ = std::make_unique<api::Services>(api::Services{.config = config_,
                                                             .store = *store_,
@@ -103,12 +135,14 @@ App::App(config::Config config, const adapters::Registry& registry, Dependencies
                                                             .metrics = metrics_,
                                                             .log = *dependencies_.log,
                                                             .providers = providers_,
-                                                            .domain_locks = domain_locks_});
+                                                            .domain_locks = domain_locks_,
+                                                            .sealing_key = sealing_key_});
   domain_sync_ = std::make_unique<jobs::DomainSync>(*services_);
+  certificate_sync_ = std::make_unique<jobs::CertificateSync>(*services_);
   api_frontend_ =
       std::make_unique<api::Frontend>(*services_, api::public_router(*services_), "api");
   admin_frontend_ = std::make_unique<api::Frontend>(
-      *services_, admin::admin_router(*services_, *domain_sync_), "admin");
+      *services_, admin::admin_router(*services_, *domain_sync_, *certificate_sync_), "admin");
   api_server_ =
       make_server(io_, config_.server, config_.server.listen, config_.server.tls, *api_frontend_);
   admin_server_ =
@@ -133,7 +167,10 @@ void App::run(bool handle_signals) {
   }
   api_server_->start();
   admin_server_->start();
-  if (config_.jobs.enabled) domain_sync_->start(io_.get_executor());
+  if (config_.jobs.enabled) {
+    domain_sync_->start(io_.get_executor());
+    certificate_sync_->start(io_.get_executor());
+  }
   dependencies_.log->info(
       "portico listening",
       {{"api", config_.server.listen.host + ":" + std::to_string(api_port())},
@@ -159,7 +196,10 @@ void App::request_stop() {
   auto on_done = [this] {
     if (--servers_running_ == 0) io_.stop();
   };
-  net::post(io_, [this] { domain_sync_->stop(); });  // its timer lives on io_'s threads
+  net::post(io_, [this] {
+    domain_sync_->stop();
+    certificate_sync_->stop();
+  });  // its timer lives on io_'s threads
   api_server_->shutdown(config_.server.shutdown_grace, on_done);
   admin_server_->shutdown(config_.server.shutdown_grace, on_done);
 }

@@ -27,16 +27,8 @@ core::Error unknown_outcome(core::Error error) {
 
 // Supplier refs are DigiCert's numeric ids; anything else would address another route.
 bool is_id(std::string_view ref) {
-  return !ref.empty() && ref.size() <= 20 && std::all_of(ref.begin(), ref.end(), [](unsigned char c) {
-    return std::isdigit(c) != 0;
-  });
-}
-
-core::Error not_at_supplier() {
-  core::Error error = core::Error::invalid_request(
-      "not_found_at_supplier", "The supplier does not hold this order in the account.");
-  error.status = 404;
-  return error;
+  return !ref.empty() && ref.size() <= 20 &&
+         std::all_of(ref.begin(), ref.end(), [](unsigned char c) { return std::isdigit(c) != 0; });
 }
 
 std::string order_path(const std::string& order_id) {
@@ -92,8 +84,8 @@ bool success(int status) {
 
 Authority::Authority(Client client, const core::Clock& clock, Settings settings)
     : client_(std::move(client)), clock_(clock), settings_(settings) {
-  capabilities_.operations = {Operation::ssl_order,   Operation::ssl_info,   Operation::ssl_verify,
-                              Operation::ssl_reissue, Operation::ssl_renew,  Operation::ssl_cancel,
+  capabilities_.operations = {Operation::ssl_order,   Operation::ssl_info,  Operation::ssl_verify,
+                              Operation::ssl_reissue, Operation::ssl_renew, Operation::ssl_cancel,
                               Operation::ssl_revoke};
   capabilities_.certificate_types = {core::CertificateType::dv, core::CertificateType::ov,
                                      core::CertificateType::ev};
@@ -113,22 +105,20 @@ std::optional<core::Error> Authority::check_request(const core::CertificateReque
     return core::Error::unprocessable("too_many_names",
                                       "A certificate can cover at most 250 names.", "san_names");
   }
-  if (request.type == core::CertificateType::ev && request.wildcard()) {
+  if (request.type == core::CertificateType::ev && has_wildcard(request)) {
     return core::Error::unprocessable("unsupported_certificate",
                                       "Extended validation certificates cannot cover wildcards.",
                                       "common_name");
   }
-  const bool any_wildcard = std::any_of(names.begin(), names.end(),
-                                        [](const std::string& name) { return name.starts_with("*."); });
-  if (any_wildcard && request.dcv_method == DcvMethod::http) {
+  if (has_wildcard(request) && request.dcv_method == DcvMethod::http) {
     return core::Error::unprocessable(
-        "unsupported_dcv_method", "A file proves one host only: validate wildcards by dns or email.",
-        "dcv_method");
+        "unsupported_dcv_method",
+        "A file proves one host only: validate wildcards by dns or email.", "dcv_method");
   }
   if (request.validity_days != 0 &&
       (request.validity_days < kMinValidityDays || request.validity_days > kMaxValidityDays)) {
-    return core::Error::unprocessable("invalid_validity",
-                                      "The validity must be 1 to 199 days.", "validity_days");
+    return core::Error::unprocessable("invalid_validity", "The validity must be 1 to 199 days.",
+                                      "validity_days");
   }
   if (request.csr.empty()) {
     return core::Error::unprocessable("csr_required", "A CSR is required.", "csr");
@@ -277,14 +267,14 @@ core::Async<Certificate> Authority::order(const core::CertificateRequest& reques
 }
 
 core::Async<Certificate> Authority::refresh(const Certificate& known) {
-  if (!is_id(known.supplier_ref)) co_return not_at_supplier();
+  if (!is_id(known.supplier_ref)) co_return not_found_at_supplier();
   auto info = co_await order_info(known.supplier_ref);
   if (!info.ok()) co_return std::move(info).error();
   co_return co_await with_order_info(known, *info);
 }
 
 core::Async<Certificate> Authority::verify(const Certificate& known) {
-  if (!is_id(known.supplier_ref)) co_return not_at_supplier();
+  if (!is_id(known.supplier_ref)) co_return not_found_at_supplier();
   if (known.status != CertificateStatus::pending_validation &&
       known.status != CertificateStatus::pending_issuance) {
     co_return co_await refresh(known);  // nothing to check: report where the order stands
@@ -301,9 +291,8 @@ core::Async<Certificate> Authority::verify(const Certificate& known) {
     check = std::move(parsed).value();
   } else {
     // The older style: a 400 while a token is not found is a check that found nothing.
-    auto not_yet = reply->status == 400
-                       ? dcv_check_from_error(supplier_error_code(reply->body))
-                       : std::nullopt;
+    auto not_yet = reply->status == 400 ? dcv_check_from_error(supplier_error_code(reply->body))
+                                        : std::nullopt;
     if (!not_yet) co_return error_from_reply(reply->status, reply->body, false);
     check = std::move(*not_yet);
   }
@@ -332,7 +321,7 @@ core::Async<Certificate> Authority::verify(const Certificate& known) {
 
 core::Async<Certificate> Authority::reissue(const Certificate& known,
                                             const core::CertificateRequest& request) {
-  if (!is_id(known.supplier_ref)) co_return not_at_supplier();
+  if (!is_id(known.supplier_ref)) co_return not_found_at_supplier();
   if (auto invalid = check_request(request)) co_return *invalid;
 
   auto answer = co_await client_.json("POST", order_path(known.supplier_ref) + "/reissue",
@@ -382,7 +371,7 @@ core::Async<Certificate> Authority::reissue(const Certificate& known,
 }
 
 core::Async<core::Ok> Authority::cancel(const Certificate& known) {
-  if (!is_id(known.supplier_ref)) co_return not_at_supplier();
+  if (!is_id(known.supplier_ref)) co_return not_found_at_supplier();
   auto answer = co_await client_.json("PUT", order_path(known.supplier_ref) + "/status",
                                       cancel_body(), Effect::write);
   if (!answer.ok()) co_return std::move(answer).error();
@@ -390,7 +379,7 @@ core::Async<core::Ok> Authority::cancel(const Certificate& known) {
 }
 
 core::Async<core::Ok> Authority::revoke(const Certificate& known) {
-  if (!is_id(known.supplier_ref)) co_return not_at_supplier();
+  if (!is_id(known.supplier_ref)) co_return not_found_at_supplier();
   std::string certificate_id = known.certificate_ref;
   if (!is_id(certificate_id)) {
     auto info = co_await order_info(known.supplier_ref);

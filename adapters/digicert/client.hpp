@@ -32,7 +32,8 @@ struct Reply {
 // storm (the supplier documents no reset header). Thread-safe; time from the injected clock.
 class CoolDown {
  public:
-  CoolDown(const core::Clock& clock, std::chrono::seconds length) : clock_(clock), length_(length) {}
+  CoolDown(const core::Clock& clock, std::chrono::seconds length)
+      : clock_(clock), length_(length) {}
 
   // Starts (or extends) the quiet period from now.
   void start();
@@ -53,8 +54,7 @@ class Client {
 
   // `base_path` is the endpoint's path ("/services/v2"); call paths are appended to it. `http`
   // and `clock` must outlive the client.
-  Client(http::Client& http, const core::Clock& clock, core::Secret api_key,
-         std::string base_path);
+  Client(http::Client& http, const core::Clock& clock, core::Secret api_key, std::string base_path);
 
   // One call; any HTTP status comes back as a Reply except 429, which starts the cool-down
   // and is 503 upstream_rate_limited (so is every call during the cool-down, without

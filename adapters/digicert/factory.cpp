@@ -17,9 +17,9 @@ class Instance final : public ProviderInstance {
   Instance(const config::ProviderConfig& provider, std::unique_ptr<http::Client> client,
            std::shared_ptr<Health> health, const core::Clock& clock)
       : ProviderInstance(provider, std::move(client), std::move(health)),
-        authority_(Client(this->client(), clock, provider.secret("api_key"),
-                          provider.endpoint.base_path),
-                   clock, Settings{provider.integer("organization_id")}) {}
+        authority_(
+            Client(this->client(), clock, provider.secret("api_key"), provider.endpoint.base_path),
+            clock, Settings{provider.integer("organization_id")}) {}
 
   core::CertificateAuthority* certificate_authority() override { return &authority_; }
 

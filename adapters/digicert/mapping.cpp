@@ -43,14 +43,12 @@ std::optional<std::string> string_of(const rapidjson::Value* value) {
 // DigiCert's ids are integers; a client that stores them as text must read either.
 std::optional<std::string> id_of(const rapidjson::Value* value) {
   if (value == nullptr) return std::nullopt;
-  if (value->IsInt64() && value->GetInt64() > 0) return std::to_string(value->GetInt64());
-  if (value->IsUint64()) return std::to_string(value->GetUint64());
+  if (value->IsUint64() && value->GetUint64() > 0) return std::to_string(value->GetUint64());
   if (value->IsString() && value->GetStringLength() > 0) {
     const std::string_view text(value->GetString(), value->GetStringLength());
-    if (std::all_of(text.begin(), text.end(),
-                    [](unsigned char c) { return std::isdigit(c) != 0; })) {
-      return std::string(text);
-    }
+    const bool digits =
+        std::all_of(text.begin(), text.end(), [](unsigned char c) { return std::isdigit(c) != 0; });
+    if (digits && text.find_first_not_of('0') != std::string_view::npos) return std::string(text);
   }
   return std::nullopt;
 }
@@ -152,6 +150,13 @@ core::Error rate_limited(int retry_after_seconds) {
   return error;
 }
 
+core::Error not_found_at_supplier() {
+  core::Error error = core::Error::invalid_request(
+      "not_found_at_supplier", "The supplier does not hold this order in the account.");
+  error.status = 404;
+  return error;
+}
+
 core::Error bad_response(bool write) {
   core::Error error = core::Error::upstream(502, "upstream_bad_response",
                                             "The supplier sent a response that could not be read.");
@@ -168,13 +173,10 @@ core::Error error_from_reply(int status, std::string_view body, bool write) {
   if (status == 404) {
     // An unknown product or route is this gateway's mistake, not a missing order.
     if (code.starts_with("not_found|product") || code.starts_with("not_found|route")) {
-      return core::Error::upstream(
-          502, "upstream_error", with_code("The supplier does not offer this operation", code));
+      return core::Error::upstream(502, "upstream_error",
+                                   with_code("The supplier does not offer this operation", code));
     }
-    core::Error error = core::Error::invalid_request(
-        "not_found_at_supplier", "The supplier does not hold this order in the account.");
-    error.status = 404;
-    return error;
+    return not_found_at_supplier();
   }
   if (status == 429) return rate_limited(5);
   if (status == 400 || status == 409 || status == 422) {
@@ -184,9 +186,9 @@ core::Error error_from_reply(int status, std::string_view body, bool write) {
   core::Error error =
       status >= 500
           ? core::Error::upstream(502, "upstream_error", "The supplier failed to process the call.")
-          : core::Error::upstream(502, "upstream_error",
-                                  "The supplier answered with an unexpected status " +
-                                      std::to_string(status) + ".");
+          : core::Error::upstream(
+                502, "upstream_error",
+                "The supplier answered with an unexpected status " + std::to_string(status) + ".");
   // A server error after an order reached it says nothing about whether the order exists.
   error.outcome_unknown = write;
   return error;
@@ -194,16 +196,23 @@ core::Error error_from_reply(int status, std::string_view body, bool write) {
 
 // ---- ordering -------------------------------------------------------------------------------
 
+bool has_wildcard(const core::CertificateRequest& request) {
+  const auto names = request.names();
+  return std::any_of(names.begin(), names.end(),
+                     [](const std::string& name) { return name.starts_with("*."); });
+}
+
 std::optional<std::string_view> product_for(const core::CertificateRequest& request) {
   const bool several = unique_names(request.names()).size() > 1;
+  const bool wildcard = has_wildcard(request);
   switch (request.type) {
     case core::CertificateType::dv:
-      return request.wildcard() ? "wildcard_dv_geotrust" : "ssl_dv_geotrust";
+      return wildcard ? "wildcard_dv_geotrust" : "ssl_dv_geotrust";
     case core::CertificateType::ov:
-      if (request.wildcard()) return "ssl_wildcard";
+      if (wildcard) return "ssl_wildcard";
       return several ? "ssl_multi_domain" : "ssl_basic";
     case core::CertificateType::ev:
-      if (request.wildcard()) return std::nullopt;  // EV Guidelines 9.8.1: no EV wildcards
+      if (wildcard) return std::nullopt;  // EV Guidelines 9.8.1: no EV wildcards
       return several ? "ssl_ev_multi_domain" : "ssl_ev_basic";
   }
   return std::nullopt;
@@ -293,8 +302,8 @@ std::string organization_body(const core::CertificateOrganization& organization)
   json::write(out, "first_name", organization.contact_first_name);
   json::write(out, "last_name", organization.contact_last_name);
   json::write(out, "email", organization.contact_email);
-  json::write(out, "telephone", organization.contact_phone.empty() ? organization.phone
-                                                                   : organization.contact_phone);
+  json::write(out, "telephone",
+              organization.contact_phone.empty() ? organization.phone : organization.contact_phone);
   optional("job_title", organization.contact_job_title);
   out.EndObject();
   out.EndObject();
@@ -447,7 +456,8 @@ void apply_dcv_check(const DcvCheck& check, std::vector<core::CertificateValidat
     }
     // A wildcard's line may name the wildcard or its domain.
     auto found = check.name_statuses.find(lowercase(validation.name));
-    if (found == check.name_statuses.end()) found = check.name_statuses.find(domain_of(validation.name));
+    if (found == check.name_statuses.end())
+      found = check.name_statuses.find(domain_of(validation.name));
     if (found != check.name_statuses.end()) {
       const std::string& status = found->second;
       if (status == "approved" || status == "valid" || status == "completed") {
@@ -459,7 +469,8 @@ void apply_dcv_check(const DcvCheck& check, std::vector<core::CertificateValidat
         validation.status = DcvStatus::pending;
         validation.detail = pending_detail(validation);
       }
-    } else if (!check.failure_code.empty()) {
+    } else if (!check.failure_code.empty() || check.name_statuses.empty()) {
+      // The older style's 400, or a 200 that names no name: nothing passed yet.
       validation.status = DcvStatus::pending;
       validation.detail = pending_detail(validation);
     }
@@ -479,8 +490,7 @@ core::DcvInstructions instructions_for(std::string_view name, DcvMethod method,
       instructions.record_value = std::string(random_value);
       break;
     case DcvMethod::http:
-      instructions.url =
-          "http://" + lowercase(name) + "/.well-known/pki-validation/fileauth.txt";
+      instructions.url = "http://" + lowercase(name) + "/.well-known/pki-validation/fileauth.txt";
       instructions.content = std::string(random_value);
       break;
     case DcvMethod::email:

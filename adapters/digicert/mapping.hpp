@@ -36,11 +36,16 @@ std::string supplier_error_code(std::string_view body);
 core::Error error_from_reply(int status, std::string_view body, bool write);
 // 503 upstream_rate_limited, retry_after_seconds set.
 core::Error rate_limited(int retry_after_seconds);
+// 404 not_found_at_supplier: the supplier does not know the order (or its certificate).
+core::Error not_found_at_supplier();
 // 502 upstream_bad_response: an answer that cannot be read; for a write the supplier may have
 // acted, so the outcome is unknown.
 core::Error bad_response(bool write);
 
 // ---- ordering -------------------------------------------------------------------------------
+
+// Whether any name of the request is a wildcard ("*.", the common name or a SAN).
+bool has_wildcard(const core::CertificateRequest& request);
 
 // The product_name_id for a request: DV, DV wildcard, OV one / several names / wildcard, EV one
 // / several names. Nothing for an EV wildcard (no such product).
@@ -77,10 +82,10 @@ std::string revoke_body();
 // What the order POST (and the reissue POST) answered.
 struct OrderPlaced {
   std::string order_id;
-  std::string dcv_random_value;   // empty when the answer lacks it
-  std::string certificate_id;     // immediate issuance only
-  std::string certificate_pem;    // immediate issuance only: the leaf, "\n" line ends
-  std::string chain_pem;          // the rest of certificate_chain, normalized the same way
+  std::string dcv_random_value;  // empty when the answer lacks it
+  std::string certificate_id;    // immediate issuance only
+  std::string certificate_pem;   // immediate issuance only: the leaf, "\n" line ends
+  std::string chain_pem;         // the rest of certificate_chain, normalized the same way
   bool issued() const { return !certificate_pem.empty(); }
 };
 // 201 {"id","requests":[...],"dcv_random_value"?} or, issued at once,
@@ -129,8 +134,9 @@ core::Result<DcvCheck> dcv_check_from_answer(const rapidjson::Value& answer);
 std::optional<DcvCheck> dcv_check_from_error(std::string_view code);
 
 // Applies a check to the validations: names approved become valid (validated_at = now), names
-// the supplier reports pending stay pending with a detail in our words, and when dcv_status is
-// valid every name is.
+// reported pending (or not found, or unnamed while dcv_status is not valid) stay pending with a
+// detail in our words, names rejected are invalid, and when dcv_status is valid every name is.
+// A valid validation stays valid.
 void apply_dcv_check(const DcvCheck& check, std::vector<core::CertificateValidation>& validations,
                      core::TimePoint now);
 
@@ -143,8 +149,9 @@ core::DcvInstructions instructions_for(std::string_view name, core::DcvMethod me
                                        std::string_view random_value);
 
 // One pending validation per name, in order, each with its instructions.
-std::vector<core::CertificateValidation> pending_validations(
-    const std::vector<std::string>& names, core::DcvMethod method, const RandomValue& token);
+std::vector<core::CertificateValidation> pending_validations(const std::vector<std::string>& names,
+                                                             core::DcvMethod method,
+                                                             const RandomValue& token);
 
 // ---- certificates ---------------------------------------------------------------------------
 

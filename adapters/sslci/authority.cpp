@@ -69,9 +69,8 @@ core::Error bad_handle() {
 
 Authority::Authority(Client client, const core::Clock& clock)
     : client_(std::move(client)), clock_(clock) {
-  capabilities_.operations = {Operation::ssl_order,   Operation::ssl_info,
-                              Operation::ssl_verify,  Operation::ssl_reissue,
-                              Operation::ssl_renew,   Operation::ssl_cancel,
+  capabilities_.operations = {Operation::ssl_order,   Operation::ssl_info,  Operation::ssl_verify,
+                              Operation::ssl_reissue, Operation::ssl_renew, Operation::ssl_cancel,
                               Operation::ssl_revoke};
   capabilities_.certificate_types = {core::CertificateType::dv};
   capabilities_.dcv_methods = {core::DcvMethod::http, core::DcvMethod::dns};
@@ -86,9 +85,9 @@ Authority::Authority(Client client, const core::Clock& clock)
 
 std::optional<core::Error> Authority::refusal(const core::CertificateRequest& request) const {
   if (request.type != core::CertificateType::dv) {
-    return core::Error::unprocessable("unsupported_certificate_type",
-                                      "Only domain-validated (dv) certificates can be ordered here.",
-                                      "cert_type");
+    return core::Error::unprocessable(
+        "unsupported_certificate_type",
+        "Only domain-validated (dv) certificates can be ordered here.", "cert_type");
   }
   if (request.validity_days != 0 && request.validity_days != kValidityDays) {
     return core::Error::unprocessable("unsupported_validity",
@@ -96,8 +95,8 @@ std::optional<core::Error> Authority::refusal(const core::CertificateRequest& re
                                       "validity_days");
   }
   if (request.dcv_method != core::DcvMethod::http && request.dcv_method != core::DcvMethod::dns) {
-    return core::Error::unprocessable("unsupported_dcv_method",
-                                      "Domain control is proven by http or dns here.", "dcv_method");
+    return core::Error::unprocessable(
+        "unsupported_dcv_method", "Domain control is proven by http or dns here.", "dcv_method");
   }
   if (!request.csr.empty()) {
     return core::Error::unprocessable(
@@ -105,8 +104,8 @@ std::optional<core::Error> Authority::refusal(const core::CertificateRequest& re
   }
   const auto names = request.names();
   if (names.size() > static_cast<std::size_t>(kMaxNames)) {
-    return core::Error::unprocessable("too_many_names",
-                                      "A certificate can hold at most 100 names.", "san_names");
+    return core::Error::unprocessable("too_many_names", "A certificate can hold at most 100 names.",
+                                      "san_names");
   }
   const bool has_wildcard = std::any_of(names.begin(), names.end(),
                                         [](const auto& name) { return name.starts_with("*."); });
@@ -289,10 +288,9 @@ core::Async<core::Certificate> Authority::reissue(const core::Certificate& known
   std::vector<std::string> fresh;
   std::vector<std::size_t> fresh_slots;
   for (std::size_t i = 0; i < names.size(); ++i) {
-    const auto reused =
-        std::find_if(known.validations.begin(), known.validations.end(), [&](const auto& old) {
-          return same_name(old.name, names[i]) && reusable(old);
-        });
+    const auto reused = std::find_if(
+        known.validations.begin(), known.validations.end(),
+        [&](const auto& old) { return same_name(old.name, names[i]) && reusable(old); });
     if (reused != known.validations.end()) {
       validations[i] = *reused;
       validations[i].detail.clear();

@@ -35,8 +35,7 @@ core::Async<rapidjson::Document> Client::list() {
 
 core::Async<rapidjson::Document> Client::challenge(std::string_view domain,
                                                    core::DcvMethod method) {
-  return call("POST",
-              json_text([&](core::json::Writer& out) {
+  return call("POST", json_text([&](core::json::Writer& out) {
                 core::json::write(out, "domain", domain);
                 core::json::write(out, "method", method_name(method));
               }),
@@ -66,8 +65,7 @@ core::Async<Confirmation> Client::confirm(std::string_view domain, std::int64_t 
 }
 
 core::Async<rapidjson::Document> Client::finalize(const std::vector<std::string>& domains) {
-  return call("POST",
-              json_text([&](core::json::Writer& out) {
+  return call("POST", json_text([&](core::json::Writer& out) {
                 core::json::write(out, "action", "finalize");
                 core::json::key(out, "domains");
                 out.StartArray();
@@ -79,8 +77,7 @@ core::Async<rapidjson::Document> Client::finalize(const std::vector<std::string>
 }
 
 core::Async<rapidjson::Document> Client::remove(RecordKind kind, std::int64_t id) {
-  return call("DELETE",
-              json_text([&](core::json::Writer& out) {
+  return call("DELETE", json_text([&](core::json::Writer& out) {
                 core::json::write(out, "type", kind == RecordKind::ssl ? "ssl" : "order");
                 core::json::write(out, "id", id);
               }),

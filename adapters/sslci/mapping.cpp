@@ -164,8 +164,7 @@ core::Result<core::CertificateValidation> validation_from_challenge(const rapidj
   }
 
   // dns: the page documents none of record/type/value, so what is missing is computed.
-  instructions.record_name =
-      text_member(*verification, "record").value_or(dns_record_name(name));
+  instructions.record_name = text_member(*verification, "record").value_or(dns_record_name(name));
   while (instructions.record_name.ends_with('.'))
     instructions.record_name.pop_back();
   instructions.record_type = core::DnsRecordType::txt;
@@ -187,8 +186,9 @@ core::Result<core::CertificateValidation> validation_from_challenge(const rapidj
 // ---- list -----------------------------------------------------------------------------------
 
 const ListedCertificate* Listing::certificate(std::int64_t crt_id) const {
-  const auto found = std::find_if(certificates.begin(), certificates.end(),
-                                  [&](const ListedCertificate& row) { return row.crt_id == crt_id; });
+  const auto found =
+      std::find_if(certificates.begin(), certificates.end(),
+                   [&](const ListedCertificate& row) { return row.crt_id == crt_id; });
   return found == certificates.end() ? nullptr : &*found;
 }
 
@@ -204,7 +204,8 @@ std::optional<std::vector<std::string>> domains_of(const rapidjson::Value& value
     std::size_t start = 0;
     while (start <= text.size()) {
       const auto end = text.find_first_of(", \t\r\n", start);
-      const auto piece = text.substr(start, end == std::string_view::npos ? text.npos : end - start);
+      const auto piece =
+          text.substr(start, end == std::string_view::npos ? text.npos : end - start);
       if (!piece.empty()) names.push_back(lowercase(piece));
       if (end == std::string_view::npos) break;
       start = end + 1;

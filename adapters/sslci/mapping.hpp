@@ -107,9 +107,9 @@ bool verified_from_confirm(const rapidjson::Value& answer);
 // ---- finalize -------------------------------------------------------------------------------
 
 struct Issued {
-  std::string certificate_pem;  // crt
-  std::string chain_pem;        // ca: intermediate then root
-  std::string private_key_pem;  // key
+  std::string certificate_pem;         // crt
+  std::string chain_pem;               // ca: intermediate then root
+  std::string private_key_pem;         // key
   std::optional<std::int64_t> crt_id;  // only when the supplier includes it
   std::optional<core::TimePoint> valid_from;
   std::optional<core::TimePoint> valid_to;

@@ -6,6 +6,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "portico/config/config.hpp"
+#include "portico/core/crypto.hpp"
 
 #include "values.hpp"
 #include "yaml_reader.hpp"
@@ -162,7 +163,13 @@ AdminConfig read_admin(const Context& context, MapReader& root, const ServerConf
 
 StorageConfig read_storage(MapReader& root) {
   MapReader block = *root.map("storage", true);
-  StorageConfig storage{*block.path("sqlite", true, false)};
+  StorageConfig storage{*block.path("sqlite", true, false), std::nullopt};
+  storage.encryption_key =
+      block.secret("encryption_key", false, 44, 44, "32 random bytes in base64");
+  if (storage.encryption_key) {
+    auto key = core::crypto::from_base64(storage.encryption_key->reveal());
+    if (!key || key->size() != 32) block.fail("'encryption_key' must be 32 bytes in base64");
+  }
   block.finish();
   return storage;
 }
@@ -177,6 +184,19 @@ JobsConfig read_jobs(MapReader& root) {
   jobs.transfer_poll_interval =
       milliseconds(block->integer("transfer_poll_interval_ms", 1000, 86400000LL)
                        .value_or(jobs.transfer_poll_interval.count()));
+  const auto interval = [&block](std::string_view key, std::int64_t min, std::int64_t max,
+                                 std::chrono::milliseconds fallback) {
+    return std::chrono::milliseconds(block->integer(key, min, max).value_or(fallback.count()));
+  };
+  constexpr std::int64_t kDay = 86400000;
+  jobs.certificate_poll_interval = interval("certificate_poll_interval_ms", 1000, kDay,
+                                            jobs.certificate_poll_interval);
+  jobs.certificate_poll_max_interval = interval("certificate_poll_max_interval_ms", 1000, kDay,
+                                                jobs.certificate_poll_max_interval);
+  jobs.certificate_validation_timeout = interval("certificate_validation_timeout_ms", 1000,
+                                                 90 * kDay, jobs.certificate_validation_timeout);
+  jobs.certificate_expiry_notice = interval("certificate_expiry_notice_ms", 0, 90 * kDay,
+                                            jobs.certificate_expiry_notice);
   jobs.enabled = block->boolean("enabled").value_or(true);
   block->finish();
   return jobs;

@@ -78,10 +78,10 @@ const unsigned char* bytes_of(std::string_view text) {
 // output to `out`. Empty inputs are skipped: OpenSSL wants no zero-length updates there.
 bool gcm_update(EVP_CIPHER_CTX* ctx, std::string_view aad, std::string_view input,
                 std::string& out) {
-  if (aad.size() > INT_MAX || input.size() > INT_MAX - 16) return false;
+  if (aad.size() > INT_MAX || input.size() > INT_MAX) return false;
   int written = 0;
-  if (!aad.empty() && EVP_CipherUpdate(ctx, nullptr, &written, bytes_of(aad),
-                                       static_cast<int>(aad.size())) != 1) {
+  if (!aad.empty() &&
+      EVP_CipherUpdate(ctx, nullptr, &written, bytes_of(aad), static_cast<int>(aad.size())) != 1) {
     return false;
   }
   if (input.empty()) return true;
@@ -97,13 +97,14 @@ bool gcm_update(EVP_CIPHER_CTX* ctx, std::string_view aad, std::string_view inpu
 
 CipherContext gcm_context(bool encrypt, std::string_view key, std::string_view nonce) {
   CipherContext ctx(EVP_CIPHER_CTX_new(), EVP_CIPHER_CTX_free);
-  if (!ctx ||
-      EVP_CipherInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, nullptr, nullptr,
-                        encrypt ? 1 : 0) != 1 ||
-      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_IVLEN, static_cast<int>(nonce.size()),
-                          nullptr) != 1 ||
+  if (!ctx) return ctx;
+  const int direction = encrypt ? 1 : 0;
+  const int nonce_length = static_cast<int>(nonce.size());
+  // The cipher first, then the nonce length, then key and nonce: GCM's documented order.
+  if (EVP_CipherInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, nullptr, nullptr, direction) != 1 ||
+      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_IVLEN, nonce_length, nullptr) != 1 ||
       EVP_CipherInit_ex(ctx.get(), nullptr, nullptr, bytes_of(key), bytes_of(nonce), -1) != 1) {
-    return CipherContext(nullptr, EVP_CIPHER_CTX_free);
+    ctx.reset();
   }
   return ctx;
 }

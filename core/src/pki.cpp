@@ -132,8 +132,9 @@ std::optional<std::vector<PemBlock>> read_pem_blocks(std::string_view text,
       continue;
     }
     // Body lines are base64 only: this refuses RFC 1421 headers (encrypted PEM) and blank lines.
-    if (line.empty() || line.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-                                               "0123456789+/=") != std::string_view::npos) {
+    if (line.empty() ||
+        line.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                               "0123456789+/=") != std::string_view::npos) {
       return std::nullopt;
     }
     body.append(line);
@@ -218,7 +219,8 @@ std::optional<std::string> common_name(const X509_NAME* name) {
   if (name == nullptr) return std::string();
   int index = -1;
   int last = -1;
-  while ((index = X509_NAME_get_index_by_NID(name, NID_commonName, index)) >= 0) last = index;
+  while ((index = X509_NAME_get_index_by_NID(name, NID_commonName, index)) >= 0)
+    last = index;
   if (last < 0) return std::string();
   return asn1_text(X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, last)));
 }
@@ -251,7 +253,8 @@ Owned<GENERAL_NAMES> dns_general_names(const std::vector<std::string>& names) {
   for (const std::string& name : names) {
     Owned<ASN1_IA5STRING> text(ASN1_IA5STRING_new());
     Owned<GENERAL_NAME> entry(GENERAL_NAME_new());
-    if (!text || !entry || ASN1_STRING_set(text.get(), name.data(), static_cast<int>(name.size())) != 1) {
+    if (!text || !entry ||
+        ASN1_STRING_set(text.get(), name.data(), static_cast<int>(name.size())) != 1) {
       return nullptr;
     }
     GENERAL_NAME_set0_value(entry.get(), GEN_DNS, text.release());
@@ -267,8 +270,8 @@ TimePoint to_time_point(const ASN1_TIME* time) {
   using namespace std::chrono;
   const sys_days day = year(parts.tm_year + 1900) / month(static_cast<unsigned>(parts.tm_mon + 1)) /
                        static_cast<unsigned>(parts.tm_mday);
-  return time_point_cast<TimePoint::duration>(day + hours(parts.tm_hour) +
-                                              minutes(parts.tm_min) + seconds(parts.tm_sec));
+  return time_point_cast<TimePoint::duration>(day + hours(parts.tm_hour) + minutes(parts.tm_min) +
+                                              seconds(parts.tm_sec));
 }
 
 std::optional<std::string> serial_hex(const ASN1_INTEGER* serial) {
@@ -287,8 +290,7 @@ std::optional<std::string> serial_hex(const ASN1_INTEGER* serial) {
 
 // ---- keys and CSRs --------------------------------------------------------------------------
 
-Result<KeyAndCsr> generate_key_and_csr(const std::vector<std::string>& requested,
-                                       KeyType type) {
+Result<KeyAndCsr> generate_key_and_csr(const std::vector<std::string>& requested, KeyType type) {
   ErrorQueueGuard clear_errors;
   if (requested.empty()) {
     return Error::invalid_request("invalid_names", "a CSR needs at least one name", "names");

@@ -184,9 +184,11 @@ net::awaitable<Response> revoke_key_route(api::Services& services, RequestContex
                                [&](core::json::Writer& out) { write_key(out, *key); });
 }
 
-// POST /admin/jobs/domain-sync[?all=true]: one pass of the domain sync now (all held domains
-// with all=true), answering what it did. For operators after an incident, and for tests.
-net::awaitable<Response> run_domain_sync(jobs::DomainSync& sync, RequestContext& context) {
+// POST /admin/jobs/domain-sync[?all=true] and /admin/jobs/certificate-sync[?all=true]: one
+// pass of the job now (everything it looks after with all=true, not only what is due),
+// answering what it did. For operators after an incident, and for tests.
+template <typename Job>
+net::awaitable<Response> run_job(Job& job, const char* name, RequestContext& context) {
   bool everything = false;
   for (const auto& [name, value] : context.query) {
     if (name != "all" || (value != "true" && value != "false")) {
@@ -196,10 +198,10 @@ net::awaitable<Response> run_domain_sync(jobs::DomainSync& sync, RequestContext&
     }
     everything = value == "true";
   }
-  const jobs::SyncReport report = co_await sync.run_once(everything);
+  const jobs::SyncReport report = co_await job.run_once(everything);
   co_return api::data_response(context.request_id, 200, [&](core::json::Writer& out) {
     core::json::write(out, "object", "job_run");
-    core::json::write(out, "job", "domain_sync");
+    core::json::write(out, "job", name);
     core::json::write(out, "checked", report.checked);
     core::json::write(out, "changed", report.changed);
     core::json::write(out, "failed", report.failed);
@@ -208,7 +210,8 @@ net::awaitable<Response> run_domain_sync(jobs::DomainSync& sync, RequestContext&
 
 }  // namespace
 
-api::Router admin_router(api::Services& services, jobs::DomainSync& domain_sync) {
+api::Router admin_router(api::Services& services, jobs::DomainSync& domain_sync,
+                         jobs::CertificateSync& certificate_sync) {
   api::Router router;
   auto bind = [&services](auto handler) {
     return [&services, handler](RequestContext& context) { return handler(services, context); };
@@ -220,9 +223,14 @@ api::Router admin_router(api::Services& services, jobs::DomainSync& domain_sync)
   router.add({"GET", "/admin/partners/{id}/keys", api::Access::admin, bind(list_keys)});
   router.add({"POST", "/admin/partners/{id}/keys", api::Access::admin, bind(create_key_route)});
   router.add({"DELETE", "/admin/keys/{id}", api::Access::admin, bind(revoke_key_route)});
-  router.add(
-      {"POST", "/admin/jobs/domain-sync", api::Access::admin,
-       [&domain_sync](RequestContext& context) { return run_domain_sync(domain_sync, context); }});
+  router.add({"POST", "/admin/jobs/domain-sync", api::Access::admin,
+              [&domain_sync](RequestContext& context) {
+                return run_job(domain_sync, "domain_sync", context);
+              }});
+  router.add({"POST", "/admin/jobs/certificate-sync", api::Access::admin,
+              [&certificate_sync](RequestContext& context) {
+                return run_job(certificate_sync, "certificate_sync", context);
+              }});
   return router;
 }
 

@@ -59,6 +59,21 @@ net::awaitable<core::Result<store::DomainRecord>> load_domain(const Services& se
       });
 }
 
+// The customer named in a body must be one of the caller's.
+net::awaitable<core::Status> check_customer(const Services& services, const Principal& partner,
+                                            const std::optional<std::string>& customer_id) {
+  if (!customer_id) co_return core::Ok{};
+  const Error missing = Error::invalid_request(
+      "resource_missing", "'customer_id' does not name one of your customers.", "customer_id");
+  if (!core::is_id(*customer_id, core::id_prefix::kCustomer)) co_return missing;
+  co_return co_await services.store.read<core::Ok>([&](store::Database& db) -> core::Status {
+    if (!store::customers::find(db, partner.partner_id, partner.livemode, *customer_id)) {
+      return missing;
+    }
+    return core::Ok{};
+  });
+}
+
 core::Status require_held(const store::DomainRecord& domain) {
   if (domain.held()) return core::Ok{};
   return Error::conflict("domain_not_held",
@@ -164,6 +179,14 @@ store::EventRecord make_event(const Services& services, std::string type,
                               const store::DomainRecord& domain, std::string object_id,
                               const MembersWriter& object, std::string_view request_id,
                               const MembersWriter& previous) {
+  return make_object_event(services, std::move(type), domain.partner_id, domain.livemode,
+                           std::move(object_id), object, request_id, previous);
+}
+
+store::EventRecord make_object_event(const Services& services, std::string type,
+                                     std::string partner_id, bool livemode, std::string object_id,
+                                     const MembersWriter& object, std::string_view request_id,
+                                     const MembersWriter& previous) {
   rapidjson::StringBuffer buffer;
   core::json::Writer out(buffer);
   out.StartObject();
@@ -179,8 +202,8 @@ store::EventRecord make_event(const Services& services, std::string type,
   }
   out.EndObject();
   return {.id = core::make_id(core::id_prefix::kEvent, services.random),
-          .partner_id = domain.partner_id,
-          .livemode = domain.livemode,
+          .partner_id = std::move(partner_id),
+          .livemode = livemode,
           .type = std::move(type),
           .object_id = std::move(object_id),
           .data_json = {buffer.GetString(), buffer.GetSize()},

@@ -67,9 +67,9 @@ struct OrderView {
   int validity_days = 0;
   bool skip_approval = false;
   std::string dcv_random_value;
-  std::int64_t certificate_id = 0;             // the current certificate
-  std::vector<std::int64_t> certificate_ids;   // every certificate of the order, oldest first
-  std::size_t pending_revoke_requests = 0;     // revokes waiting for an administrator
+  std::int64_t certificate_id = 0;            // the current certificate
+  std::vector<std::int64_t> certificate_ids;  // every certificate of the order, oldest first
+  std::size_t pending_revoke_requests = 0;    // revokes waiting for an administrator
   std::string cancel_note;
 };
 

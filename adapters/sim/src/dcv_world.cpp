@@ -105,8 +105,7 @@ std::optional<std::string> DcvWorld::file(const std::string& url) const {
   return found->second;
 }
 
-std::vector<std::string> DcvWorld::records(const std::string& name,
-                                           const std::string& type) const {
+std::vector<std::string> DcvWorld::records(const std::string& name, const std::string& type) const {
   const std::optional<std::string> normalized = record_type(type);
   if (!normalized) return {};
   std::lock_guard lock(mutex_);

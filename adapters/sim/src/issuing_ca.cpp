@@ -45,9 +45,9 @@ class ErrorQueueGuard {
 };
 
 // The CA certificates do not know the simulator's clock, so they cover any date it may use.
-constexpr std::int64_t kCaNotBefore = 946'684'800;    // 2000-01-01T00:00:00Z
-constexpr std::int64_t kCaNotAfter = 4'102'444'800;   // 2100-01-01T00:00:00Z
-constexpr std::size_t kMaxCommonName = 64;            // RFC 5280 ub-common-name
+constexpr std::int64_t kCaNotBefore = 946'684'800;   // 2000-01-01T00:00:00Z
+constexpr std::int64_t kCaNotAfter = 4'102'444'800;  // 2100-01-01T00:00:00Z
+constexpr std::size_t kMaxCommonName = 64;           // RFC 5280 ub-common-name
 
 // Building a certificate fails only when OpenSSL does (memory, a broken build); that is an
 // exception at generate() and an api error when issuing.
@@ -108,9 +108,9 @@ void set_time(ASN1_TIME* field, std::int64_t unix_seconds) {
 }
 
 // A v3 certificate shell: serial, validity, subject CN (when it fits), issuer and key.
-Owned<X509> new_certificate(ASN1_INTEGER* serial, std::int64_t not_before,
-                            std::int64_t not_after, const std::string& common_name,
-                            const X509_NAME* issuer, EVP_PKEY* subject_key) {
+Owned<X509> new_certificate(ASN1_INTEGER* serial, std::int64_t not_before, std::int64_t not_after,
+                            const std::string& common_name, const X509_NAME* issuer,
+                            EVP_PKEY* subject_key) {
   Owned<X509> cert(X509_new());
   check(cert != nullptr, "certificate allocation");
   check(X509_set_version(cert.get(), X509_VERSION_3) == 1, "certificate version");
@@ -124,8 +124,7 @@ Owned<X509> new_certificate(ASN1_INTEGER* serial, std::int64_t not_before,
                                      -1, -1, 0) == 1,
           "subject name");
   }
-  check(X509_set_issuer_name(cert.get(), issuer ? issuer : X509_get_subject_name(cert.get())) ==
-            1,
+  check(X509_set_issuer_name(cert.get(), issuer ? issuer : X509_get_subject_name(cert.get())) == 1,
         "issuer name");
   check(X509_set_pubkey(cert.get(), subject_key) == 1, "public key");
   return cert;
@@ -164,8 +163,7 @@ void add_dns_names(X509* cert, const std::vector<std::string>& names) {
     check(sk_GENERAL_NAME_push(alt_names.get(), entry.get()) > 0, "subjectAltName");
     entry.release();
   }
-  check(X509_add1_ext_i2d(cert, NID_subject_alt_name, alt_names.get(), 0, X509V3_ADD_DEFAULT) ==
-            1,
+  check(X509_add1_ext_i2d(cert, NID_subject_alt_name, alt_names.get(), 0, X509V3_ADD_DEFAULT) == 1,
         "subjectAltName");
 }
 
@@ -177,9 +175,26 @@ bool is_dns_name(const std::string& name) {
   return true;
 }
 
-std::optional<Error> check_order(const std::vector<std::string>& names,
-                                 core::TimePoint not_before, core::TimePoint not_after,
-                                 std::uint64_t serial) {
+// `text` with CR, and spaces or tabs around each line, removed.
+std::string plain_lines(const std::string& text) {
+  std::string out;
+  std::size_t start = 0;
+  while (start < text.size()) {
+    std::size_t end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    const std::size_t first = text.find_first_not_of(" \t\r", start);
+    if (first < end) {
+      const std::size_t last = text.find_last_not_of(" \t\r", end - 1);
+      out.append(text, first, last - first + 1);
+    }
+    out.push_back('\n');
+    start = end + 1;
+  }
+  return out;
+}
+
+std::optional<Error> check_order(const std::vector<std::string>& names, core::TimePoint not_before,
+                                 core::TimePoint not_after, std::uint64_t serial) {
   if (names.empty()) {
     return Error::invalid_request("invalid_names", "A certificate needs at least one name.",
                                   "names");
@@ -221,25 +236,26 @@ IssuingCa IssuingCa::generate(const std::string& name) {
                 "critical,digitalSignature,keyCertSign,cRLSign");
   add_extension(intermediate.get(), root.get(), NID_subject_key_identifier, "hash");
   add_extension(intermediate.get(), root.get(), NID_authority_key_identifier, "keyid:always");
-  check(X509_sign(intermediate.get(), root_key.get(), EVP_sha256()) > 0,
-        "intermediate signature");
+  check(X509_sign(intermediate.get(), root_key.get(), EVP_sha256()) > 0, "intermediate signature");
 
   return IssuingCa(Pair{cert_to_pem(root.get()), key_to_pem(root_key.get())},
                    Pair{cert_to_pem(intermediate.get()), key_to_pem(intermediate_key.get())});
 }
 
 core::Result<IssuingCa::Issued> IssuingCa::issue(const std::string& csr_pem,
-                                                  const std::vector<std::string>& names,
-                                                  core::TimePoint not_before,
-                                                  core::TimePoint not_after,
-                                                  std::uint64_t serial) const {
+                                                 const std::vector<std::string>& names,
+                                                 core::TimePoint not_before,
+                                                 core::TimePoint not_after,
+                                                 std::uint64_t serial) const {
   ErrorQueueGuard clear_errors;
   const auto csr = core::pki::parse_csr(csr_pem);
   if (!csr.ok()) {
     return Error::invalid_request("invalid_csr", csr.error().message, "csr");
   }
-  // parse_csr accepted exactly one well-formed request, so OpenSSL's reader finds the same one.
-  Owned<BIO> bio(BIO_new_mem_buf(csr_pem.data(), static_cast<int>(csr_pem.size())));
+  // parse_csr accepted exactly one well-formed request; OpenSSL's reader finds the same one
+  // once the line ends and indentation parse_csr tolerates are gone.
+  const std::string normalized = plain_lines(csr_pem);
+  Owned<BIO> bio(BIO_new_mem_buf(normalized.data(), static_cast<int>(normalized.size())));
   Owned<X509_REQ> request(bio ? PEM_read_bio_X509_REQ(bio.get(), nullptr, nullptr, nullptr)
                               : nullptr);
   if (!request) return Error::invalid_request("invalid_csr", "The CSR does not parse.", "csr");

@@ -56,21 +56,6 @@ std::optional<std::vector<std::string>> read_nameservers(core::json::ObjectReade
   return normalized;
 }
 
-// The customer named in a body must be one of the caller's.
-net::awaitable<core::Status> check_customer(const Services& services, const Principal& partner,
-                                            const std::optional<std::string>& customer_id) {
-  if (!customer_id) co_return core::Ok{};
-  const Error missing = Error::invalid_request(
-      "resource_missing", "'customer_id' does not name one of your customers.", "customer_id");
-  if (!core::is_id(*customer_id, core::id_prefix::kCustomer)) co_return missing;
-  co_return co_await services.store.read<core::Ok>([&](store::Database& db) -> core::Status {
-    if (!store::customers::find(db, partner.partner_id, partner.livemode, *customer_id)) {
-      return missing;
-    }
-    return core::Ok{};
-  });
-}
-
 // A name already held here: 409, whoever holds it (the supplier would refuse it anyway).
 net::awaitable<core::Status> check_not_held(const Services& services, const Principal& partner,
                                             const std::string& name) {

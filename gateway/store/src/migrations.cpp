@@ -113,12 +113,31 @@ CREATE TABLE dns_records(
 );
 )sql";
 
+// Certificates: when the job next looks at an object (orders in progress, issued certificates
+// nearing expiry), and private keys sealed apart from the object's data so that no JSON
+// writer can ever include one by accident. A reissue adds a generation; old ones stay until
+// the certificate they belong to is gone.
+constexpr std::string_view kCertificates = R"sql(
+ALTER TABLE objects ADD COLUMN next_check_at INTEGER;
+CREATE INDEX objects_kind_next_check ON objects(kind, next_check_at)
+  WHERE next_check_at IS NOT NULL;
+
+CREATE TABLE private_keys(
+  object_id TEXT NOT NULL REFERENCES objects(id),
+  generation INTEGER NOT NULL,
+  sealed BLOB NOT NULL,
+  created_at INTEGER NOT NULL,
+  PRIMARY KEY (object_id, generation)
+);
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& builtin_migrations() {
   static const std::vector<Migration> migrations = {
       {1, "initial", std::string(kInitial)},
       {2, "domains", std::string(kDomains)},
+      {3, "certificates", std::string(kCertificates)},
   };
   return migrations;
 }

@@ -52,6 +52,9 @@ struct AdminConfig {
 
 struct StorageConfig {
   std::string sqlite_path;  // resolved against the config file's directory
+  // 32 bytes (base64 in the file) sealing private keys at rest. Absent: a key file beside the
+  // database (<sqlite>.key, mode 0600) is created on first start and used from then on.
+  std::optional<core::Secret> encryption_key;
 };
 
 struct KeysConfig {
@@ -63,6 +66,14 @@ struct JobsConfig {
   bool enabled = true;  // false: jobs run only when the admin asks (POST /admin/jobs/...)
   std::chrono::milliseconds domain_refresh_interval{6 * 3600 * 1000};
   std::chrono::milliseconds transfer_poll_interval{15 * 60 * 1000};
+  // Certificate orders: the first poll comes after certificate_poll_interval, each later one
+  // twice as late, up to certificate_poll_max_interval. An order still failing DCV after
+  // certificate_validation_timeout is canceled (ssl.failed); ssl.expiring is sent
+  // certificate_expiry_notice before a certificate expires.
+  std::chrono::milliseconds certificate_poll_interval{60 * 1000};
+  std::chrono::milliseconds certificate_poll_max_interval{60 * 60 * 1000};
+  std::chrono::milliseconds certificate_validation_timeout{30LL * 86400 * 1000};
+  std::chrono::milliseconds certificate_expiry_notice{30LL * 86400 * 1000};
 };
 
 struct Endpoint {

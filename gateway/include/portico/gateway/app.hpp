@@ -13,6 +13,7 @@
 #include "portico/api/frontend.hpp"
 #include "portico/api/services.hpp"
 #include "portico/config/config.hpp"
+#include "portico/jobs/certificate_sync.hpp"
 #include "portico/jobs/domain_sync.hpp"
 #include "portico/server/http_server.hpp"
 #include "portico/server/logger.hpp"
@@ -56,8 +57,10 @@ class App {
   server::Metrics metrics_;
   api::Providers providers_;
   adapters::KeyedMutex domain_locks_;
+  core::Secret sealing_key_;
   std::unique_ptr<api::Services> services_;
   std::unique_ptr<jobs::DomainSync> domain_sync_;
+  std::unique_ptr<jobs::CertificateSync> certificate_sync_;
   std::unique_ptr<api::Frontend> api_frontend_;
   std::unique_ptr<api::Frontend> admin_frontend_;
   std::unique_ptr<server::HttpServer> api_server_;

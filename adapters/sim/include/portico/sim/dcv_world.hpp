@@ -30,7 +30,8 @@ class DcvWorld {
   //   POST /__sim/dcv/files    {"url":"...","content":"..."}        -> 204
   //   POST /__sim/dcv/records  {"name":"...","type":"TXT","value":"..."} -> 204
   //   DELETE /__sim/dcv        -> 204
-  // Install before server.start(); the routes are journaled like any other.
+  // Install before server.start(); like the harness's own control calls they are not
+  // journaled and faults do not touch them. The world must outlive the server.
   void install(Server& server);
 
  private:

@@ -53,6 +53,11 @@ boost::asio::awaitable<core::Result<T>> with_failover(
 boost::asio::awaitable<core::Result<store::DomainRecord>> load_domain(
     const Services& services, const RequestContext& context);
 
+// The customer named in a body must be one of the caller's (400 resource_missing).
+boost::asio::awaitable<core::Status> check_customer(const Services& services,
+                                                    const Principal& partner,
+                                                    const std::optional<std::string>& customer_id);
+
 // 409 domain_not_held for a domain that left the account (deleted, transferred away, a failed
 // transfer): nothing about it is asked of the supplier any more.
 core::Status require_held(const store::DomainRecord& domain);
@@ -89,6 +94,12 @@ store::EventRecord make_event(const Services& services, std::string type,
                               const store::DomainRecord& domain, std::string object_id,
                               const MembersWriter& object, std::string_view request_id,
                               const MembersWriter& previous = {});
+
+// Any object's event, for the partner that owns it.
+store::EventRecord make_object_event(const Services& services, std::string type,
+                                     std::string partner_id, bool livemode, std::string object_id,
+                                     const MembersWriter& object, std::string_view request_id,
+                                     const MembersWriter& previous = {});
 
 // The domain attributes that differ between `before` and `after`, with their old values (an
 // event's previous_attributes members), and whether there is any.

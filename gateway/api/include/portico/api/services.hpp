@@ -26,8 +26,11 @@ struct Services {
   server::Metrics& metrics;
   server::Logger& log;
   Providers& providers;
-  // Serializes read-modify-writes of one domain's supplier-side sets (e-mail forwards).
+  // Serializes read-modify-writes of one object (a domain's supplier-side sets, a
+  // certificate order's steps), keyed by the object's id.
   adapters::KeyedMutex& domain_locks;
+  // 32 bytes sealing private keys at rest (AES-256-GCM).
+  const core::Secret& sealing_key;
 };
 
 }  // namespace portico::api

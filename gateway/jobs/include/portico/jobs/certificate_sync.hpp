@@ -1,0 +1,38 @@
+#pragma once
+
+#include <memory>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "portico/api/services.hpp"
+#include "portico/jobs/domain_sync.hpp"
+
+namespace portico::jobs {
+
+// Moves certificate orders on without anyone asking: each order is checked when its
+// next_check_at comes (pending validation: the supplier checks DCV; pending issuance: its view
+// is read), with a doubling interval while nothing changes and a longer one when the supplier
+// asks to slow down. An order whose DCV has not passed within the validation timeout is
+// canceled and fails (ssl.failed); issued certificates get ssl.expiring before they expire and
+// become expired after. The schedule lives in the database, so a restart loses nothing.
+class CertificateSync {
+ public:
+  explicit CertificateSync(api::Services& services);
+
+  // One pass over the certificates due now, or over every one with a schedule when
+  // `everything`.
+  boost::asio::awaitable<SyncReport> run_once(bool everything);
+
+  void start(const boost::asio::any_io_executor& executor);
+  void stop();
+
+ private:
+  boost::asio::awaitable<void> loop();
+
+  api::Services& services_;
+  std::unique_ptr<boost::asio::steady_timer> timer_;
+  bool stopped_ = false;
+};
+
+}  // namespace portico::jobs
