@@ -99,9 +99,8 @@ net::awaitable<SyncReport> CertificateSync::run_once(bool everything) {
           failed.detail = "Domain control validation did not pass in time.";
           view = std::move(failed);
         } else if (authority) {
-          view = status == CertificateStatus::pending_validation
-                     ? co_await (*authority)->verify(record.certificate)
-                     : co_await (*authority)->refresh(record.certificate);
+          // verify() also reads: suppliers that issue only when asked issue there.
+          view = co_await (*authority)->verify(record.certificate);
         }
         if (!view) {
           ++report.failed;

@@ -364,11 +364,8 @@ net::awaitable<server::Response> verify_certificate(Services& services, RequestC
   auto step = co_await open_certificate(services, context);
   if (!step) co_return error_response(context.request_id, step.error());
   const CertificateStatus status = step->record.certificate.status;
-  if (status == CertificateStatus::pending_issuance) {
-    auto view = co_await step->authority->refresh(step->record.certificate);
-    co_return co_await finish_step(services, context, std::move(*step), std::move(view));
-  }
-  if (status != CertificateStatus::pending_validation) {
+  if (status != CertificateStatus::pending_validation &&
+      status != CertificateStatus::pending_issuance) {
     co_return error_response(context.request_id,
                              wrong_status(step->record, "certificate_not_pending", "verified"));
   }
