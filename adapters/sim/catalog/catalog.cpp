@@ -10,7 +10,10 @@
 
 #include "portico/core/random.hpp"
 
-#include "sim/simulator.hpp"
+#include "digicert/sim/simulator.hpp"
+#include "hostraha/sim/simulator.hpp"
+#include "portico/sim/dcv_world.hpp"
+#include "sslci/sim/simulator.hpp"
 
 namespace portico::sim {
 
@@ -78,12 +81,76 @@ SimulatorEntry hostraha_simulator() {
   return entry;
 }
 
+// A provider block whose one secret field goes to a file in the state directory.
+std::string provider_block(const std::string& instance, const std::string& type,
+                           const std::string& endpoint, const std::string& ca_file,
+                           const std::string& secret_field, const std::string& secret,
+                           const std::string& extra = {}) {
+  const std::filesystem::path secret_file =
+      std::filesystem::path(ca_file).parent_path() / (instance + "." + secret_field);
+  write_secret_file(secret_file, secret);
+  return "  " + instance + ":\n    type: " + type + "\n    endpoint: " + yaml_quoted(endpoint) +
+         "\n    ca_file: " + yaml_quoted(ca_file) + "\n    " + secret_field +
+         "_file: " + yaml_quoted(secret_file.string()) + "\n" + extra;
+}
+
+// The world both certificate simulators check DCV against; the demo publishes into it over
+// either simulator's /__sim/dcv routes. It lives as long as the process.
+const std::shared_ptr<DcvWorld>& certificate_world() {
+  static const auto world = std::make_shared<DcvWorld>();
+  return world;
+}
+
+// SSLCI: DV certificates.
+SimulatorEntry sslci_simulator() {
+  core::SecureRandom random;
+  const std::string token = random.base62(40);
+  const auto simulator = std::make_shared<sslci::Simulator>(
+      sslci::SimulatorOptions{.tokens = {token}, .world = certificate_world().get()});
+  SimulatorEntry entry;
+  entry.instance = "sslci-sim";
+  entry.install = [simulator](Server& server) {
+    simulator->install(server);
+    certificate_world()->install(server);
+  };
+  entry.provider_yaml = [token](const Server& server, const std::string& ca_file) {
+    return provider_block("sslci-sim", "sslci", server.base_url() + "/api", ca_file, "token",
+                          token);
+  };
+  return entry;  // routed with DigiCert's entry: one `ssl:` map
+}
+
+// DigiCert CertCentral: OV, EV, wildcard and multi-domain certificates, for the simulated
+// account's pre-validated organization 112233.
+SimulatorEntry digicert_simulator() {
+  core::SecureRandom random;
+  const std::string api_key = random.base62(40);
+  const auto simulator = std::make_shared<digicert::Simulator>(
+      digicert::SimulatorOptions{.api_key = api_key, .world = certificate_world().get()});
+  SimulatorEntry entry;
+  entry.instance = "digicert-sim";
+  entry.install = [simulator](Server& server) {
+    simulator->install(server);
+    certificate_world()->install(server);
+  };
+  entry.provider_yaml = [api_key](const Server& server, const std::string& ca_file) {
+    return provider_block("digicert-sim", "digicert", server.base_url() + "/services/v2",
+                          ca_file, "api_key", api_key, "    organization_id: 112233\n");
+  };
+  entry.routing_yaml =
+      "  ssl: { dv: [sslci-sim], ov: [digicert-sim], ev: [digicert-sim], "
+      "wildcard: [digicert-sim], multi: [digicert-sim] }";
+  return entry;
+}
+
 }  // namespace
 
 std::vector<SimulatorEntry> builtin_simulators() {
   std::vector<SimulatorEntry> simulators;
   simulators.push_back(hostraha_simulator());
-  // The SSLCI, DigiCert and GeniusPlugin simulators arrive with their adapters.
+  simulators.push_back(sslci_simulator());
+  simulators.push_back(digicert_simulator());
+  // The GeniusPlugin simulator arrives with its adapter.
   return simulators;
 }
 

@@ -238,7 +238,9 @@ net::awaitable<core::Result<store::CertificateRecord>> place_order(
       .request = std::move(order.request),
       .certificate = {.supplier_ref = placed->supplier_ref,
                       .status = CertificateStatus::pending_validation},
-      .key_source = partner_key ? store::KeySource::partner : store::KeySource::gateway,
+      .key_source = partner_key ? store::KeySource::partner
+                    : generated ? store::KeySource::gateway
+                                : store::KeySource::supplier,
       .renewal_of = renewal_of,
       .ordered_at = now,
       .created_at = now,

@@ -10,10 +10,10 @@
 
 namespace portico::jobs {
 
-// Moves certificate orders on without anyone asking: each order is checked when its
-// next_check_at comes (pending validation: the supplier checks DCV; pending issuance: its view
-// is read), with a doubling interval while nothing changes and a longer one when the supplier
-// asks to slow down. An order whose DCV has not passed within the validation timeout is
+// Moves certificate orders on without anyone asking: each pending order is verified (the
+// supplier checks DCV, and issues or reports issuance) when its next_check_at comes, with a
+// doubling interval while nothing changes and a longer one when the supplier asks to slow
+// down. An order whose DCV has not passed within the validation timeout is
 // canceled and fails (ssl.failed); issued certificates get ssl.expiring before they expire and
 // become expired after. The schedule lives in the database, so a restart loses nothing.
 class CertificateSync {
