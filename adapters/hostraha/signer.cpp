@@ -12,7 +12,7 @@ std::string hour_stamp(core::TimePoint at) {
   const std::chrono::year_month_day date{day};
   const auto hour = std::chrono::floor<std::chrono::hours>(at - day).count();
   const int year = static_cast<int>(date.year()) % 100;
-  char text[16];
+  char text[48];  // roomy: the compiler cannot prove each field has two digits
   std::snprintf(text, sizeof text, "%02d-%02u-%02u %02d", year < 0 ? year + 100 : year,
                 static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()),
                 static_cast<int>(hour));

@@ -188,7 +188,7 @@ net::awaitable<Response> revoke_key_route(api::Services& services, RequestContex
 // pass of the job now (everything it looks after with all=true, not only what is due),
 // answering what it did. For operators after an incident, and for tests.
 template <typename Job>
-net::awaitable<Response> run_job(Job& job, const char* name, RequestContext& context) {
+net::awaitable<Response> run_job(Job& job, const char* job_name, RequestContext& context) {
   bool everything = false;
   for (const auto& [name, value] : context.query) {
     if (name != "all" || (value != "true" && value != "false")) {
@@ -201,7 +201,7 @@ net::awaitable<Response> run_job(Job& job, const char* name, RequestContext& con
   const jobs::SyncReport report = co_await job.run_once(everything);
   co_return api::data_response(context.request_id, 200, [&](core::json::Writer& out) {
     core::json::write(out, "object", "job_run");
-    core::json::write(out, "job", name);
+    core::json::write(out, "job", job_name);
     core::json::write(out, "checked", report.checked);
     core::json::write(out, "changed", report.changed);
     core::json::write(out, "failed", report.failed);

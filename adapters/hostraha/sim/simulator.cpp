@@ -101,7 +101,7 @@ std::string token_hour(core::TimePoint at) {
   const auto day = std::chrono::floor<std::chrono::days>(seconds);
   const std::chrono::year_month_day date{day};
   const auto hour = std::chrono::duration_cast<std::chrono::hours>(seconds - day).count();
-  std::array<char, 16> text{};
+  std::array<char, 48> text{};  // roomy: field widths are not provable
   std::snprintf(text.data(), text.size(), "%02d-%02u-%02u %02d",
                 static_cast<int>(date.year()) % 100, static_cast<unsigned>(date.month()),
                 static_cast<unsigned>(date.day()), static_cast<int>(hour));
