@@ -259,6 +259,35 @@ TEST_F(ConfigTest, AppliesDefaults) {
   EXPECT_EQ(config.routing.route_domain("example.com"), nullptr);
 }
 
+TEST_F(ConfigTest, ReadsTheSealingKeyAndCertificateJobTimes) {
+  const Config defaults = parse(kBase);
+  EXPECT_FALSE(defaults.storage.encryption_key.has_value());
+  EXPECT_EQ(defaults.jobs.certificate_poll_interval.count(), 60000);
+  EXPECT_EQ(defaults.jobs.certificate_validation_timeout.count(), 30LL * 86400 * 1000);
+
+  // 32 bytes: "0123456789abcdef0123456789abcdef" in base64.
+  const std::string key = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
+  const Config config = parse(kServer + kAdmin + "storage:\n  sqlite: portico.db\n  encryption_key: " +
+                              key +
+                              "\njobs:\n  certificate_poll_interval_ms: 5000\n"
+                              "  certificate_poll_max_interval_ms: 60000\n"
+                              "  certificate_validation_timeout_ms: 86400000\n"
+                              "  certificate_expiry_notice_ms: 0\n");
+  ASSERT_TRUE(config.storage.encryption_key.has_value());
+  EXPECT_EQ(config.storage.encryption_key->reveal(), key);
+  EXPECT_EQ(config.jobs.certificate_poll_interval.count(), 5000);
+  EXPECT_EQ(config.jobs.certificate_poll_max_interval.count(), 60000);
+  EXPECT_EQ(config.jobs.certificate_validation_timeout.count(), 86400000);
+  EXPECT_EQ(config.jobs.certificate_expiry_notice.count(), 0);
+
+  // Not 32 bytes once decoded (the right length in text, 33 bytes of padding-free base64).
+  const std::string message = refusal(kServer + kAdmin +
+                                      "storage:\n  sqlite: portico.db\n  encryption_key: "
+                                      "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWZ4\n");
+  EXPECT_THAT(message, HasSubstr("'encryption_key' must be 32 bytes in base64"));
+  EXPECT_THAT(message, Not(HasSubstr("MDEy")));
+}
+
 TEST_F(ConfigTest, EmptyOptionalBlocksCountAsAbsent) {
   const Config config = parse(kBase + "keys:\nproviders:\nrouting:\n  ssl:\n");
   EXPECT_EQ(config.keys.brand, "pt");
