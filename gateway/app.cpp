@@ -1,20 +1,19 @@
 #include "portico/gateway/app.hpp"
 
+#include <fcntl.h>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <unistd.h>
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <filesystem>
-#include <fstream>
-#include <iterator>
-
 #include "portico/admin/routes.hpp"
-#include "portico/core/crypto.hpp"
 #include "portico/api/handlers.hpp"
+#include "portico/core/crypto.hpp"
 #include "portico/store/repositories.hpp"
 
 namespace portico::gateway {

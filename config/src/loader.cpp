@@ -189,14 +189,14 @@ JobsConfig read_jobs(MapReader& root) {
     return std::chrono::milliseconds(block->integer(key, min, max).value_or(fallback.count()));
   };
   constexpr std::int64_t kDay = 86400000;
-  jobs.certificate_poll_interval = interval("certificate_poll_interval_ms", 1000, kDay,
-                                            jobs.certificate_poll_interval);
-  jobs.certificate_poll_max_interval = interval("certificate_poll_max_interval_ms", 1000, kDay,
-                                                jobs.certificate_poll_max_interval);
+  jobs.certificate_poll_interval =
+      interval("certificate_poll_interval_ms", 1000, kDay, jobs.certificate_poll_interval);
+  jobs.certificate_poll_max_interval =
+      interval("certificate_poll_max_interval_ms", 1000, kDay, jobs.certificate_poll_max_interval);
   jobs.certificate_validation_timeout = interval("certificate_validation_timeout_ms", 1000,
                                                  90 * kDay, jobs.certificate_validation_timeout);
-  jobs.certificate_expiry_notice = interval("certificate_expiry_notice_ms", 0, 90 * kDay,
-                                            jobs.certificate_expiry_notice);
+  jobs.certificate_expiry_notice =
+      interval("certificate_expiry_notice_ms", 0, 90 * kDay, jobs.certificate_expiry_notice);
   jobs.enabled = block->boolean("enabled").value_or(true);
   block->finish();
   return jobs;

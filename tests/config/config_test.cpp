@@ -267,12 +267,12 @@ TEST_F(ConfigTest, ReadsTheSealingKeyAndCertificateJobTimes) {
 
   // 32 bytes: "0123456789abcdef0123456789abcdef" in base64.
   const std::string key = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
-  const Config config = parse(kServer + kAdmin + "storage:\n  sqlite: portico.db\n  encryption_key: " +
-                              key +
-                              "\njobs:\n  certificate_poll_interval_ms: 5000\n"
-                              "  certificate_poll_max_interval_ms: 60000\n"
-                              "  certificate_validation_timeout_ms: 86400000\n"
-                              "  certificate_expiry_notice_ms: 0\n");
+  const Config config =
+      parse(kServer + kAdmin + "storage:\n  sqlite: portico.db\n  encryption_key: " + key +
+            "\njobs:\n  certificate_poll_interval_ms: 5000\n"
+            "  certificate_poll_max_interval_ms: 60000\n"
+            "  certificate_validation_timeout_ms: 86400000\n"
+            "  certificate_expiry_notice_ms: 0\n");
   ASSERT_TRUE(config.storage.encryption_key.has_value());
   EXPECT_EQ(config.storage.encryption_key->reveal(), key);
   EXPECT_EQ(config.jobs.certificate_poll_interval.count(), 5000);

@@ -5,7 +5,8 @@
 namespace portico::testing {
 
 RunningGateway::RunningGateway(const std::string& server_yaml, const std::string& extra_yaml,
-                               const std::string& database_dir)
+                               const std::string& database_dir,
+                               std::shared_ptr<const core::Clock> clock)
     : database_dir_(database_dir.empty() ? dir_.path().string() : database_dir) {
   const std::string yaml = "server:\n  listen: 127.0.0.1:0\n  threads: 2\n" +
                            (server_yaml.empty() ? std::string() : "  " + server_yaml + "\n") +
@@ -24,7 +25,7 @@ RunningGateway::RunningGateway(const std::string& server_yaml, const std::string
   });
   app_ = std::make_unique<gateway::App>(
       std::move(config), registry_,
-      gateway::App::Dependencies{.clock = nullptr, .random = nullptr, .log = log});
+      gateway::App::Dependencies{.clock = std::move(clock), .random = nullptr, .log = log});
   thread_ = std::thread([this] { app_->run(false); });
 }
 

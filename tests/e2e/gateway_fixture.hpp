@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "portico/adapters/registry.hpp"
+#include "portico/core/clock.hpp"
 #include "portico/gateway/app.hpp"
 
 #include "support/http.hpp"
@@ -22,9 +23,11 @@ inline const std::string kAdminToken = "admin-token-for-tests-0123456789";
 class RunningGateway {
  public:
   // `server_yaml` is the body of the `server:` block after `listen`, e.g. "read_timeout_ms: 300".
-  // `extra_yaml` is appended at top level (providers, routing).
+  // `extra_yaml` is appended at top level (providers, routing). `clock` (default: the system
+  // clock) lets a test move the gateway's time, e.g. past a validation timeout.
   explicit RunningGateway(const std::string& server_yaml = "", const std::string& extra_yaml = "",
-                          const std::string& database_dir = "");
+                          const std::string& database_dir = "",
+                          std::shared_ptr<const core::Clock> clock = nullptr);
   ~RunningGateway();
 
   std::uint16_t api_port() const { return app_->api_port(); }

@@ -9,10 +9,10 @@
 #include <unistd.h>
 
 #include "portico/core/random.hpp"
+#include "portico/sim/dcv_world.hpp"
 
 #include "digicert/sim/simulator.hpp"
 #include "hostraha/sim/simulator.hpp"
-#include "portico/sim/dcv_world.hpp"
 #include "sslci/sim/simulator.hpp"
 
 namespace portico::sim {
@@ -134,8 +134,8 @@ SimulatorEntry digicert_simulator() {
     certificate_world()->install(server);
   };
   entry.provider_yaml = [api_key](const Server& server, const std::string& ca_file) {
-    return provider_block("digicert-sim", "digicert", server.base_url() + "/services/v2",
-                          ca_file, "api_key", api_key, "    organization_id: 112233\n");
+    return provider_block("digicert-sim", "digicert", server.base_url() + "/services/v2", ca_file,
+                          "api_key", api_key, "    organization_id: 112233\n");
   };
   entry.routing_yaml =
       "  ssl: { dv: [sslci-sim], ov: [digicert-sim], ev: [digicert-sim], "

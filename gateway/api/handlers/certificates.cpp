@@ -77,8 +77,8 @@ std::optional<core::CertificateOrganization> read_organization(core::json::Objec
   auto normalized_phone = core::normalize_phone(*phone, path + ".phone");
   auto normalized_email = core::normalize_email(*email, path + ".contact.email");
   auto normalized_contact_phone = core::normalize_phone(*contact_phone, path + ".contact.phone");
-  for (const auto* result : {&normalized_country, &normalized_phone, &normalized_email,
-                             &normalized_contact_phone}) {
+  for (const auto* result :
+       {&normalized_country, &normalized_phone, &normalized_email, &normalized_contact_phone}) {
     if (!*result) {
       body.fail(result->error());
       return std::nullopt;
@@ -122,9 +122,8 @@ core::Result<OrderBody> read_order(const rapidjson::Value& document) {
   if (!name) return name.error();
   if (wildcard.value_or(false) && !name->starts_with("*.")) *name = "*." + *name;
   if (wildcard && !*wildcard && name->starts_with("*.")) {
-    return Error::invalid_request("wildcard_mismatch",
-                                  "'common_name' is a wildcard but 'wildcard' is false.",
-                                  "wildcard");
+    return Error::invalid_request(
+        "wildcard_mismatch", "'common_name' is a wildcard but 'wildcard' is false.", "wildcard");
   }
   request.common_name = std::move(*name);
   if (san_names) {
@@ -133,8 +132,8 @@ core::Result<OrderBody> read_order(const rapidjson::Value& document) {
       auto san = certificate_name((*san_names)[i], param);
       if (!san) return san.error();
       if (san->starts_with("*.") && !request.wildcard()) {
-        return Error::invalid_request(
-            "wildcard_san", "A wildcard name needs a wildcard 'common_name'.", param);
+        return Error::invalid_request("wildcard_san",
+                                      "A wildcard name needs a wildcard 'common_name'.", param);
       }
       // The common name is on every certificate; listing it again changes nothing.
       if (*san == request.common_name) continue;
@@ -199,9 +198,10 @@ core::Result<GeneratedKey> prepare_key(core::CertificateRequest& request,
 
 // Places the order at the route's instances (failing over only while one cannot be reached)
 // and records it with its first event.
-net::awaitable<core::Result<store::CertificateRecord>> place_order(
-    Services& services, const RequestContext& context, OrderBody order,
-    const std::string& renewal_of) {
+net::awaitable<core::Result<store::CertificateRecord>> place_order(Services& services,
+                                                                   const RequestContext& context,
+                                                                   OrderBody order,
+                                                                   const std::string& renewal_of) {
   const Principal& partner = context.partner();
   auto instances = route_certificate(services, order.request, partner.livemode);
   if (!instances) co_return instances.error();
@@ -432,9 +432,9 @@ net::awaitable<server::Response> renew_certificate(Services& services, RequestCo
                              wrong_status(old, "certificate_not_renewable", "renewed"));
   }
   if (!old.renewed_by.empty()) {
-    co_return error_response(
-        context.request_id,
-        Error::conflict("already_renewed", "This certificate is renewed by " + old.renewed_by + "."));
+    co_return error_response(context.request_id,
+                             Error::conflict("already_renewed", "This certificate is renewed by " +
+                                                                    old.renewed_by + "."));
   }
   OrderBody order{.customer_id = old.customer_id, .request = old.request};
   order.request.renewal_of = old.certificate.supplier_ref;
@@ -451,8 +451,7 @@ net::awaitable<server::Response> renew_certificate(Services& services, RequestCo
   co_return certificate_response(context, 201, *renewal);
 }
 
-net::awaitable<server::Response> reissue_certificate(Services& services,
-                                                     RequestContext& context) {
+net::awaitable<server::Response> reissue_certificate(Services& services, RequestContext& context) {
   if (auto status = no_query(context); !status) {
     co_return error_response(context.request_id, status.error());
   }
@@ -489,13 +488,13 @@ net::awaitable<server::Response> reissue_certificate(Services& services,
   auto view = co_await step->authority->reissue(step->record.certificate, request);
   if (!view) co_return error_response(context.request_id, view.error());
   step->record.request = std::move(request);
-  step->record.key_source = partner_key       ? store::KeySource::partner
-                            : sealed          ? store::KeySource::gateway
-                                              : step->record.key_source;
+  step->record.key_source = partner_key ? store::KeySource::partner
+                            : sealed    ? store::KeySource::gateway
+                                        : step->record.key_source;
   step->record.ordered_at = services.clock.now();
   std::optional<std::string> supplier_key;
-  auto events = apply_view(services, step->record, std::move(*view), context.request_id,
-                           supplier_key);
+  auto events =
+      apply_view(services, step->record, std::move(*view), context.request_id, supplier_key);
   if (!events) co_return error_response(context.request_id, events.error());
   if (supplier_key) sealed = std::move(supplier_key);
   auto saved = co_await save_certificate(services, std::move(step->record), std::move(*events),

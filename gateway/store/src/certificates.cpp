@@ -164,7 +164,8 @@ std::vector<std::string> strings_of(const rapidjson::Value& object, const char* 
 core::CertificateValidation read_validation(const rapidjson::Value& item) {
   core::CertificateValidation validation;
   validation.name = text_of(item, "name");
-  validation.method = core::parse_dcv_method(text_of(item, "method")).value_or(core::DcvMethod::dns);
+  validation.method =
+      core::parse_dcv_method(text_of(item, "method")).value_or(core::DcvMethod::dns);
   validation.status =
       core::parse_dcv_status(text_of(item, "status")).value_or(core::DcvStatus::pending);
   validation.supplier_ref = text_of(item, "supplier_ref");
@@ -172,8 +173,8 @@ core::CertificateValidation read_validation(const rapidjson::Value& item) {
   instructions.url = text_of(item, "url");
   instructions.content = text_of(item, "content");
   instructions.record_name = text_of(item, "record_name");
-  instructions.record_type = core::parse_dns_record_type(text_of(item, "record_type"))
-                                 .value_or(core::DnsRecordType::txt);
+  instructions.record_type =
+      core::parse_dns_record_type(text_of(item, "record_type")).value_or(core::DnsRecordType::txt);
   instructions.record_value = text_of(item, "record_value");
   instructions.emails = strings_of(item, "emails");
   validation.detail = text_of(item, "detail");
@@ -377,8 +378,8 @@ void add(Database& db, std::string_view object_id, std::string_view sealed, core
 }
 
 std::vector<std::string> all(Database& db, std::string_view object_id) {
-  Statement query = db.prepare(
-      "SELECT sealed FROM private_keys WHERE object_id = ? ORDER BY generation DESC");
+  Statement query =
+      db.prepare("SELECT sealed FROM private_keys WHERE object_id = ? ORDER BY generation DESC");
   query.bind(1, object_id);
   std::vector<std::string> sealed;
   while (query.step())

@@ -25,10 +25,10 @@ struct CertificateRecord {
   core::CertificateRequest request;  // as ordered (or last reissued), CSR included
   core::Certificate certificate;     // the supplier's view; private_key_pem is never stored here
   KeySource key_source = KeySource::partner;
-  std::string renewal_of;  // the ssl_ id this one renews
-  std::string renewed_by;  // the ssl_ id that renews this one
+  std::string renewal_of;      // the ssl_ id this one renews
+  std::string renewed_by;      // the ssl_ id that renews this one
   core::TimePoint ordered_at;  // when the current order or reissue was placed
-  int checks = 0;  // polls since the order or reissue, for the job's backoff
+  int checks = 0;              // polls since the order or reissue, for the job's backoff
   std::optional<core::TimePoint> next_check_at;  // when the job looks again; none: never
   bool expiry_notified = false;                  // ssl.expiring was sent for this certificate
   core::TimePoint created_at;
