@@ -147,9 +147,9 @@ rapidjson::Document CertificateTest::call(const std::string& method, const std::
 }
 
 rapidjson::Document CertificateTest::order(const std::string& fields) {
-  return call("POST", "/api/v1/ssl", 201,
-              R"({"customer_id":")" + customer_ + "\"" + (fields.empty() ? "" : "," + fields) +
-                  "}");
+  return call(
+      "POST", "/api/v1/ssl", 201,
+      R"({"customer_id":")" + customer_ + "\"" + (fields.empty() ? "" : "," + fields) + "}");
 }
 
 rapidjson::Document CertificateTest::certificate(const std::string& id) {
@@ -177,7 +177,12 @@ void CertificateTest::publish(const rapidjson::Value& certificate) {
 rapidjson::Document CertificateTest::run_job(bool all) {
   const HttpReply reply = gateway_->admin(
       "POST", std::string("/admin/jobs/certificate-sync") + (all ? "?all=true" : ""));
-  EXPECT_EQ(reply.status, 200) << reply.body;
+  if (reply.status != 200) {
+    std::string log;
+    for (const auto& line : gateway_->log_lines())
+      log += line + "\n";
+    ADD_FAILURE() << "certificate job: " << reply.body << "\n" << log;
+  }
   rapidjson::Document document = reply.json();
   rapidjson::Document data;
   if (document.IsObject() && document.HasMember("data")) {
