@@ -89,8 +89,11 @@ net::awaitable<SyncReport> CertificateSync::run_once(bool everything) {
         auto authority = api::authority_of(services_, record);
         const bool overdue = status == CertificateStatus::pending_validation &&
                              now - record.ordered_at >= jobs.certificate_validation_timeout;
-        core::Result<core::Certificate> view = authority.error();
-        if (authority && overdue) {
+        core::Result<core::Certificate> view =
+            core::Error::internal("certificate sync: no supplier call was made");
+        if (!authority) {
+          view = authority.error();
+        } else if (overdue) {
           // DCV never passed: the order is given up, at the supplier too (best effort: an
           // order it already dropped is just as canceled).
           (void)co_await (*authority)->cancel(record.certificate);
@@ -98,7 +101,7 @@ net::awaitable<SyncReport> CertificateSync::run_once(bool everything) {
           failed.status = CertificateStatus::failed;
           failed.detail = "Domain control validation did not pass in time.";
           view = std::move(failed);
-        } else if (authority) {
+        } else {
           // verify() also reads: suppliers that issue only when asked issue there.
           view = co_await (*authority)->verify(record.certificate);
         }

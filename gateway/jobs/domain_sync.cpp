@@ -1,5 +1,7 @@
 #include "portico/jobs/domain_sync.hpp"
 
+#include <set>
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/redirect_error.hpp>
@@ -30,19 +32,26 @@ DomainSync::DomainSync(api::Services& services) : services_(services) {}
 net::awaitable<SyncReport> DomainSync::run_once(bool everything) {
   const core::TimePoint now = services_.clock.now();
   const auto& jobs = services_.config.jobs;
-  // Everything: whatever was not synced in this very pass (synced_at < now).
-  const core::TimePoint transfers_before = everything ? now : now - jobs.transfer_poll_interval;
-  const core::TimePoint others_before = everything ? now : now - jobs.domain_refresh_interval;
+  // Everything: every held domain once, even one created in this very millisecond (a
+  // domain synced here gets synced_at = now and would match again: `seen` skips it).
+  const core::TimePoint later = now + std::chrono::milliseconds(1);
+  const core::TimePoint transfers_before = everything ? later : now - jobs.transfer_poll_interval;
+  const core::TimePoint others_before = everything ? later : now - jobs.domain_refresh_interval;
+  std::set<std::string> seen;
   SyncReport report;
   // Each domain synced gets synced_at = now, so the next batch moves on; a batch shorter than
   // kBatch is the last.
   for (;;) {
     auto due = co_await services_.store.read<std::vector<store::DomainRecord>>(
         [&](store::Database& db) -> core::Result<std::vector<store::DomainRecord>> {
-          return store::domains::due_for_sync(db, transfers_before, others_before, kBatch);
+          return store::domains::due_for_sync(db, transfers_before, others_before,
+                                              kBatch + static_cast<int>(seen.size()));
         });
     if (!due || due->empty()) break;
+    bool progressed = false;
     for (const store::DomainRecord& candidate : *due) {
+      if (!seen.insert(candidate.id).second) continue;
+      progressed = true;
       auto guard = co_await services_.domain_locks.lock(candidate.id);
       auto fresh = co_await services_.store.read<store::DomainRecord>(
           [&](store::Database& db) -> core::Result<store::DomainRecord> {
@@ -121,7 +130,7 @@ net::awaitable<SyncReport> DomainSync::run_once(bool everything) {
           });
       if (!saved) services_.log.error("domain sync: saving failed", {{"domain", candidate.id}});
     }
-    if (due->size() < static_cast<std::size_t>(kBatch)) break;
+    if (!progressed || due->size() < static_cast<std::size_t>(kBatch) + seen.size()) break;
   }
   co_return report;
 }

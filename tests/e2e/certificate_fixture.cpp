@@ -237,6 +237,12 @@ std::vector<std::string> CertificateTest::event_types(const std::string& object_
                      "SELECT type FROM events WHERE object_id = ? ORDER BY seq", {object_id});
 }
 
+std::size_t CertificateTest::certificate_event_count() const {
+  return query_texts(gateway_->database_path(), "SELECT type FROM events WHERE type LIKE ?",
+                     {"ssl.%"})
+      .size();
+}
+
 std::optional<core::TimePoint> CertificateTest::next_check_at(const std::string& object_id) const {
   const auto rows = query_texts(gateway_->database_path(),
                                 "SELECT next_check_at FROM objects WHERE id = ?", {object_id});

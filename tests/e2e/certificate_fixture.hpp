@@ -25,7 +25,7 @@ inline constexpr std::int64_t kConfiguredOrganization = 112233;
 
 // What differs between the gateways one test starts; empty fields keep the fixture's value.
 struct CertificateGatewayOptions {
-  std::string jobs_yaml;          // the body of `jobs:` after `enabled: false`
+  std::string jobs_yaml;          // more `jobs:` keys, indented two spaces, one a line
   std::string sslci_endpoint;     // e.g. another server's URL
   std::string digicert_endpoint;  // the same for DigiCert
 };
@@ -74,6 +74,8 @@ class CertificateTest : public ::testing::Test {
 
   // Event types recorded for an object, oldest first, read from the database file.
   std::vector<std::string> event_types(const std::string& object_id) const;
+  // Certificate events (ssl.*) recorded, whatever their object.
+  std::size_t certificate_event_count() const;
   // The object's next scheduled check, read from the database file.
   std::optional<core::TimePoint> next_check_at(const std::string& object_id) const;
 

@@ -446,6 +446,40 @@ TEST_F(CertificatesE2e, ReissueGivesANewCertificateWithANewSerial) {
   }
 }
 
+TEST_F(CertificatesE2e, AReissueWithANewNameWaitsForItsValidation) {
+  const auto before =
+      issue(R"("common_name":"reissue.example.com","san_names":["www.reissue.example.com"],)"
+            R"("cert_type":"ov")");
+  ASSERT_EQ(text(before, "status"), "issued");
+  const std::string id = id_of(before);
+
+  const auto pending = call("POST", path(id, "reissue"), 200,
+                            R"({"san_names":["www.reissue.example.com","reissue.example.net"]})");
+  EXPECT_EQ(text(pending, "status"), "pending_validation") << core::json::to_string(pending);
+  const auto upstream = digicert_order("reissue.example.com");
+  ASSERT_TRUE(upstream.has_value());
+  EXPECT_EQ(upstream->status, "reissue_pending");
+  ASSERT_TRUE(pending["validations"].IsArray());
+  ASSERT_EQ(pending["validations"].Size(), 3U);
+  const auto& added = pending["validations"][2];
+  EXPECT_EQ(text(added, "name"), "reissue.example.net");
+  EXPECT_EQ(text(added, "status"), "pending");
+  EXPECT_EQ(text(added["instructions"], "record_name"), "_dnsauth.reissue.example.net");
+  EXPECT_EQ(text(added["instructions"], "record_value"), upstream->dcv_random_value);
+  // Until the new one is issued, the certificate in hand is the old one, and so is the key.
+  EXPECT_EQ(text(pending, "certificate_pem"), text(before, "certificate_pem"));
+  EXPECT_TRUE(core::pki::key_matches_certificate(private_key(id), text(before, "certificate_pem")));
+
+  publish(pending);
+  const auto after = verify(id);
+  expect_issued(after, {"reissue.example.com", "www.reissue.example.com", "reissue.example.net"},
+                digicert_->ca().root_pem());
+  EXPECT_NE(text(after, "serial_number"), text(before, "serial_number"));
+  EXPECT_TRUE(core::pki::key_matches_certificate(private_key(id), text(after, "certificate_pem")));
+  EXPECT_EQ(event_types(id), (std::vector<std::string>{"ssl.dcv_required", "ssl.issued",
+                                                       "ssl.dcv_required", "ssl.issued"}));
+}
+
 TEST_F(CertificatesE2e, RenewalIsANewCertificateLinkedToTheOld) {
   const auto old = issue_ov("renew.example.com");
   ASSERT_EQ(text(old, "status"), "issued");
@@ -524,6 +558,7 @@ TEST_F(CertificatesE2e, RateLimitedDigicertGetsOneOrderAndTheJobBacksOff) {
   expect_error(api("POST", "/api/v1/ssl", body), 503, "upstream_error", "upstream_rate_limited");
   EXPECT_EQ(digicert_calls(), 1U);
   EXPECT_EQ(listed(), 0);
+  EXPECT_EQ(certificate_event_count(), 0U);
 
   // The storm passes; two orders wait for validation when it starts again.
   digicert_server_->clear_faults();
@@ -574,13 +609,9 @@ TEST_F(CertificatesE2e, GarbageAndEmptySupplierBodiesAreClearErrorsAndNothingIsR
 
   // A truncated, non-JSON answer.
   sslci_server_->inject(Fault{.kind = FaultKind::garbage, .path_prefix = "/api"});
-  const HttpReply sslci_garbage = api("POST", "/api/v1/ssl", dv);
-  EXPECT_EQ(sslci_garbage.status, 502) << sslci_garbage.body;
-  EXPECT_EQ(text(sslci_garbage.json()["error"], "type"), "upstream_error");
+  expect_error(api("POST", "/api/v1/ssl", dv), 502, "upstream_error", "upstream_bad_response");
   digicert_server_->inject(Fault{.kind = FaultKind::garbage, .path_prefix = "/services/v2/"});
-  const HttpReply digicert_garbage = api("POST", "/api/v1/ssl", ov);
-  EXPECT_EQ(digicert_garbage.status, 502) << digicert_garbage.body;
-  EXPECT_EQ(text(digicert_garbage.json()["error"], "type"), "upstream_error");
+  expect_error(api("POST", "/api/v1/ssl", ov), 502, "upstream_error", "upstream_bad_response");
   EXPECT_EQ(sslci_->orders_created(), 0U);
   EXPECT_EQ(digicert_->orders_created(), 0U);
 
@@ -597,6 +628,7 @@ TEST_F(CertificatesE2e, GarbageAndEmptySupplierBodiesAreClearErrorsAndNothingIsR
   EXPECT_EQ(hollow.journal().size(), 2U);
 
   EXPECT_EQ(listed(), 0);
+  EXPECT_EQ(certificate_event_count(), 0U);
   stop_gateway();  // before `hollow` goes
 }
 
@@ -612,6 +644,7 @@ TEST_F(CertificatesE2e, ACsrForOtherNamesIsRefused) {
   EXPECT_EQ(sslci_calls(), 0U);
   EXPECT_EQ(digicert_calls(), 0U);
   EXPECT_EQ(listed(), 0);
+  EXPECT_EQ(certificate_event_count(), 0U);
 }
 
 TEST_F(CertificatesE2e, APartnerCsrIsRefusedOnTheSslciRoute) {
@@ -684,6 +717,7 @@ TEST_F(CertificatesE2e, BadInputIsRefusedWithoutAnUpstreamCall) {
   EXPECT_EQ(sslci_calls(), 0U);
   EXPECT_EQ(digicert_calls(), 0U);
   EXPECT_EQ(listed(), 0);
+  EXPECT_EQ(certificate_event_count(), 0U);
 }
 
 // ---- ownership and keys ------------------------------------------------------------------

@@ -178,7 +178,14 @@ core::Status check_csr(const core::CertificateRequest& request) {
   if (request.csr.empty()) return core::Ok{};
   auto csr = core::pki::parse_csr(request.csr);
   if (!csr) return csr.error();
-  return core::pki::check_csr_names(*csr, request.names());
+  auto matches = core::pki::check_csr_names(*csr, request.names());
+  if (!matches) {
+    // A well-formed CSR for other names is a request that cannot be served, not a bad one.
+    core::Error error = std::move(matches).error();
+    return core::Error::unprocessable(std::move(error.code), std::move(error.message),
+                                      std::move(error.param));
+  }
+  return core::Ok{};
 }
 
 // The key and CSR when the partner sent none and the supplier takes a CSR: generated here and
