@@ -15,10 +15,14 @@
 #include "portico/core/crypto.hpp"
 #include "portico/core/json.hpp"
 #include "portico/core/pki.hpp"
+#include "portico/core/text.hpp"
 
 namespace portico::sim::digicert {
 
 namespace {
+
+using core::text::lowercase;
+using core::text::trim;
 
 using core::TimePoint;
 using std::chrono::days;
@@ -60,19 +64,6 @@ const Product* find_product(std::string_view name_id) {
 }
 
 // ---- text helpers -------------------------------------------------------------------------
-
-std::string lowercase(std::string_view text) {
-  std::string out(text);
-  for (char& c : out)
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-std::string_view trim(std::string_view text) {
-  const std::size_t first = text.find_first_not_of(" \t\r\n");
-  if (first == std::string_view::npos) return {};
-  return text.substr(first, text.find_last_not_of(" \t\r\n") - first + 1);
-}
 
 // DigiCert writes times as ISO 8601 with an explicit offset: 2026-11-22T10:00:00+00:00.
 std::string iso_time(TimePoint at) {
@@ -291,6 +282,9 @@ struct Simulator::State {
     for (const std::int64_t id : options.validated_organizations) {
       add_fixture_organization(id).validated = true;
     }
+    next_order_id += options.id_offset;
+    next_certificate_id += options.id_offset;
+    next_request_id += options.id_offset;
   }
 
   static const std::vector<Route>& routes();

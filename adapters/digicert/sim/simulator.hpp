@@ -50,6 +50,9 @@ struct SimulatorOptions {
   bool check_dcv_on_read = true;
   // Organizations already in the account, validated for OV and EV.
   std::vector<std::int64_t> validated_organizations = {112233};
+  // Added to every order, certificate and request id, so ids from a restarted simulator do
+  // not repeat ones an earlier run gave (a real account's ids never do).
+  std::int64_t id_offset = 0;
 };
 
 // An order as the simulator holds it, for tests.

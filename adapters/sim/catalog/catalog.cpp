@@ -1,6 +1,7 @@
 #include "catalog.hpp"
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <fcntl.h>
 #include <filesystem>
@@ -101,12 +102,22 @@ const std::shared_ptr<DcvWorld>& certificate_world() {
   return world;
 }
 
+// The demo keeps its database across runs while the simulators start empty: ids offset by the
+// start time never repeat an earlier run's.
+std::int64_t demo_id_offset() {
+  static const std::int64_t offset = std::chrono::duration_cast<std::chrono::seconds>(
+                                         std::chrono::system_clock::now().time_since_epoch())
+                                         .count() *
+                                     1000;
+  return offset;
+}
+
 // SSLCI: DV certificates.
 SimulatorEntry sslci_simulator() {
   core::SecureRandom random;
   const std::string token = random.base62(40);
-  const auto simulator = std::make_shared<sslci::Simulator>(
-      sslci::SimulatorOptions{.tokens = {token}, .world = certificate_world().get()});
+  const auto simulator = std::make_shared<sslci::Simulator>(sslci::SimulatorOptions{
+      .tokens = {token}, .world = certificate_world().get(), .id_offset = demo_id_offset()});
   SimulatorEntry entry;
   entry.instance = "sslci-sim";
   entry.install = [simulator](Server& server) {
@@ -125,8 +136,8 @@ SimulatorEntry sslci_simulator() {
 SimulatorEntry digicert_simulator() {
   core::SecureRandom random;
   const std::string api_key = random.base62(40);
-  const auto simulator = std::make_shared<digicert::Simulator>(
-      digicert::SimulatorOptions{.api_key = api_key, .world = certificate_world().get()});
+  const auto simulator = std::make_shared<digicert::Simulator>(digicert::SimulatorOptions{
+      .api_key = api_key, .world = certificate_world().get(), .id_offset = demo_id_offset()});
   SimulatorEntry entry;
   entry.instance = "digicert-sim";
   entry.install = [simulator](Server& server) {

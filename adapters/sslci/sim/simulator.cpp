@@ -15,10 +15,14 @@
 #include "portico/core/domain_name.hpp"
 #include "portico/core/json.hpp"
 #include "portico/core/pki.hpp"
+#include "portico/core/text.hpp"
 
 namespace portico::sim::sslci {
 
 namespace {
+
+using core::text::lowercase;
+using core::text::trim;
 
 // Let's Encrypt reuses a valid authorization for 30 days; SSLCI promises 29.
 constexpr auto kVerificationLifetime = std::chrono::days(29);
@@ -47,20 +51,6 @@ class JsonBody {
 };
 
 // ---- text helpers -------------------------------------------------------------------------
-
-std::string lowercase(std::string_view text) {
-  std::string out(text);
-  for (char& c : out)
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-std::string_view trim(std::string_view text) {
-  constexpr std::string_view kSpace = " \t\r\n\f\v";
-  const std::size_t first = text.find_first_not_of(kSpace);
-  if (first == std::string_view::npos) return {};
-  return text.substr(first, text.find_last_not_of(kSpace) - first + 1);
-}
 
 // "YYYY-MM-DD HH:MM:SS" in UTC, as finalize's details print times.
 std::string utc_text(core::TimePoint at) {
@@ -140,7 +130,8 @@ struct Order {
 }  // namespace
 
 struct Simulator::State {
-  explicit State(SimulatorOptions from) : options(std::move(from)) {
+  explicit State(SimulatorOptions from)
+      : options(std::move(from)), last_order_id(options.id_offset), last_crt_id(options.id_offset) {
     if (options.world == nullptr) throw std::invalid_argument("sslci sim: a DcvWorld is required");
     if (options.tokens.empty()) throw std::invalid_argument("sslci sim: no account tokens");
     if (options.ca == nullptr) own_ca = IssuingCa::generate("Portico Simulated SSLCI");

@@ -37,6 +37,9 @@ struct SimulatorOptions {
   bool ca_as_array = false;
   // Finalize answers the new certificate's "crt_id" too (the vendor's example has none).
   bool finalize_includes_crt_id = false;
+  // Added to every id the simulator hands out, so ids from a restarted simulator do not
+  // repeat ones an earlier run gave (a real account's ids never do).
+  std::int64_t id_offset = 0;
 };
 
 // A certificate as the simulator keeps it, for tests.
