@@ -6,10 +6,15 @@
 
 #include "portico/core/json.hpp"
 #include "portico/core/pki.hpp"
+#include "portico/core/text.hpp"
 
 namespace portico::adapters::digicert {
 
 namespace {
+
+using core::json::member;
+using core::json::string_of;
+using core::text::lowercase;
 
 namespace json = core::json;
 using core::CertificateStatus;
@@ -20,25 +25,6 @@ using core::DcvStatus;
 constexpr std::string_view kConstructedMailboxes[] = {"admin", "administrator", "hostmaster",
                                                       "postmaster", "webmaster"};
 constexpr std::size_t kMaxCodeInMessage = 64;
-
-std::string lowercase(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-
-const rapidjson::Value* member(const rapidjson::Value& object, std::string_view name) {
-  if (!object.IsObject()) return nullptr;
-  const auto found = object.FindMember(
-      rapidjson::Value(name.data(), static_cast<rapidjson::SizeType>(name.size())));
-  return found == object.MemberEnd() ? nullptr : &found->value;
-}
-
-std::optional<std::string> string_of(const rapidjson::Value* value) {
-  if (value == nullptr || !value->IsString()) return std::nullopt;
-  return std::string(value->GetString(), value->GetStringLength());
-}
 
 // DigiCert's ids are integers; a client that stores them as text must read either.
 std::optional<std::string> id_of(const rapidjson::Value* value) {

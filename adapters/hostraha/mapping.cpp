@@ -9,43 +9,21 @@
 #include <limits>
 
 #include "portico/core/clock.hpp"
+#include "portico/core/json.hpp"
 #include "portico/core/names.hpp"
+#include "portico/core/text.hpp"
 
 namespace portico::adapters::hostraha {
 
 namespace {
 
-std::string lowercase(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-
-std::string uppercase(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
-  return out;
-}
-
-std::string_view trim(std::string_view text) {
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front())))
-    text.remove_prefix(1);
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back())))
-    text.remove_suffix(1);
-  return text;
-}
+using core::json::member;
+using core::text::lowercase;
+using core::text::trim;
+using core::text::uppercase;
 
 bool contains(std::string_view haystack, std::string_view needle) {
   return haystack.find(needle) != std::string_view::npos;
-}
-
-const rapidjson::Value* member(const rapidjson::Value& object, std::string_view name) {
-  if (!object.IsObject()) return nullptr;
-  const auto found = object.FindMember(
-      rapidjson::Value(name.data(), static_cast<rapidjson::SizeType>(name.size())));
-  return found == object.MemberEnd() ? nullptr : &found->value;
 }
 
 // A scalar as text: PHP servers send numbers and strings interchangeably.

@@ -4,9 +4,13 @@
 #include <cctype>
 #include <utility>
 
+#include "portico/core/text.hpp"
+
 namespace portico::adapters::hostraha {
 
 namespace {
+
+using core::text::lowercase;
 
 using core::Operation;
 
@@ -14,13 +18,6 @@ constexpr std::size_t kMaxNameservers = 5;
 constexpr auto kPricesLifetime = std::chrono::hours(1);
 // domainfields: base64(serialize([])), Portico has no additional registry fields to send.
 constexpr std::string_view kNoDomainFields = "YTowOnt9";
-
-std::string lowercase(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
 
 core::Error invalid_years() {
   return core::Error::unprocessable("invalid_years", "The period must be 1 to 10 years.", "years");

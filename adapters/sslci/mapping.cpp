@@ -6,37 +6,17 @@
 #include <set>
 
 #include "portico/core/crypto.hpp"
+#include "portico/core/json.hpp"
+#include "portico/core/text.hpp"
 
 namespace portico::adapters::sslci {
 
 namespace {
 
-std::string lowercase(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-
-std::string_view trim(std::string_view text) {
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front())))
-    text.remove_prefix(1);
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back())))
-    text.remove_suffix(1);
-  return text;
-}
-
-const rapidjson::Value* member(const rapidjson::Value& object, std::string_view name) {
-  if (!object.IsObject()) return nullptr;
-  const auto found = object.FindMember(
-      rapidjson::Value(name.data(), static_cast<rapidjson::SizeType>(name.size())));
-  return found == object.MemberEnd() ? nullptr : &found->value;
-}
-
-std::optional<std::string> string_of(const rapidjson::Value* value) {
-  if (value == nullptr || !value->IsString()) return std::nullopt;
-  return std::string(value->GetString(), value->GetStringLength());
-}
+using core::json::member;
+using core::json::string_of;
+using core::text::lowercase;
+using core::text::trim;
 
 // A non-empty string member, else nothing.
 std::optional<std::string> text_member(const rapidjson::Value& object, std::string_view name) {

@@ -7,9 +7,13 @@
 #include <cstring>
 #include <memory>
 
+#include "portico/core/text.hpp"
+
 namespace portico::config::detail {
 
 namespace {
+
+using core::text::lowercase;
 
 core::Error invalid(std::string message) {
   return core::Error::invalid_request("invalid_config", std::move(message));
@@ -57,14 +61,6 @@ bool is_hostname(std::string_view host) {
 bool is_path_char(char c) {
   if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
   return std::string_view("/-._~%!$&'()*+,;=:@").find(c) != std::string_view::npos;
-}
-
-std::string lowercase(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
 }
 
 bool is_variable_name(std::string_view name) {

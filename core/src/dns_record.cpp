@@ -5,12 +5,15 @@
 #include "portico/core/contact.hpp"
 #include "portico/core/domain_name.hpp"
 #include "portico/core/names.hpp"
+#include "portico/core/text.hpp"
 
 #include "validation_support.hpp"
 
 namespace portico::core {
 
 namespace {
+
+using core::text::lowercase;
 
 using validation::join_param;
 
@@ -77,14 +80,6 @@ std::optional<Error> check_number(const std::optional<std::int64_t>& value, std:
                                 param);
   }
   return std::nullopt;
-}
-
-std::string lowercase(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (const char c : text)
-    out += validation::to_lower(c);
-  return out;
 }
 
 // The zone as normalize_domain_name leaves it; tolerate a trailing dot and capitals anyway.

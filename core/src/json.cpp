@@ -262,4 +262,16 @@ std::optional<Error> ObjectReader::finish() {
   return error_;
 }
 
+const rapidjson::Value* member(const rapidjson::Value& object, std::string_view name) {
+  if (!object.IsObject()) return nullptr;
+  const auto found = object.FindMember(
+      rapidjson::Value(name.data(), static_cast<rapidjson::SizeType>(name.size())));
+  return found == object.MemberEnd() ? nullptr : &found->value;
+}
+
+std::optional<std::string> string_of(const rapidjson::Value* value) {
+  if (value == nullptr || !value->IsString()) return std::nullopt;
+  return std::string(value->GetString(), value->GetStringLength());
+}
+
 }  // namespace portico::core::json

@@ -18,10 +18,13 @@
 #include <openssl/x509v3.h>
 
 #include "portico/core/crypto.hpp"
+#include "portico/core/text.hpp"
 
 namespace portico::core::pki {
 
 namespace {
+
+using core::text::lowercase;
 
 // RAII over the OpenSSL objects this file allocates.
 struct OpenSslFree {
@@ -68,14 +71,6 @@ Error invalid_csr(std::string message) {
 
 Error invalid_certificate(std::string message) {
   return Error::invalid_request("invalid_certificate", std::move(message));
-}
-
-std::string lowercase(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(), [](char c) {
-    return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
-  });
-  return out;
 }
 
 std::string_view trim(std::string_view text) {

@@ -2,11 +2,6 @@
 
 #include <set>
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
-#include <boost/asio/redirect_error.hpp>
-#include <boost/asio/use_awaitable.hpp>
-
 #include "portico/api/domains.hpp"
 #include "portico/core/names.hpp"
 
@@ -27,7 +22,9 @@ struct Outcome {
 
 }  // namespace
 
-DomainSync::DomainSync(api::Services& services) : services_(services) {}
+DomainSync::DomainSync(api::Services& services)
+    : services_(services),
+      periodic_(services.log, "domain sync", kTick, [this] { return run_once(false); }) {}
 
 net::awaitable<SyncReport> DomainSync::run_once(bool everything) {
   const core::TimePoint now = services_.clock.now();
@@ -133,30 +130,6 @@ net::awaitable<SyncReport> DomainSync::run_once(bool everything) {
     if (!progressed || due->size() < static_cast<std::size_t>(kBatch) + seen.size()) break;
   }
   co_return report;
-}
-
-void DomainSync::start(const net::any_io_executor& executor) {
-  timer_ = std::make_unique<net::steady_timer>(executor);
-  net::co_spawn(executor, loop(), net::detached);
-}
-
-void DomainSync::stop() {
-  stopped_ = true;
-  if (timer_) timer_->cancel();
-}
-
-net::awaitable<void> DomainSync::loop() {
-  while (!stopped_) {
-    const SyncReport report = co_await run_once(false);
-    if (report.checked > 0) {
-      services_.log.info("domain sync", {{"checked", std::to_string(report.checked)},
-                                         {"changed", std::to_string(report.changed)},
-                                         {"failed", std::to_string(report.failed)}});
-    }
-    timer_->expires_after(kTick);
-    boost::system::error_code ec;
-    co_await timer_->async_wait(net::redirect_error(net::use_awaitable, ec));
-  }
 }
 
 }  // namespace portico::jobs

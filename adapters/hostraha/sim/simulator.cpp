@@ -11,11 +11,14 @@
 
 #include "portico/core/crypto.hpp"
 #include "portico/core/json.hpp"
+#include "portico/core/text.hpp"
 #include "portico/sim/php_form.hpp"
 
 namespace portico::sim::hostraha {
 
 namespace {
+
+using core::text::lowercase;
 
 using std::chrono::sys_days;
 
@@ -63,13 +66,6 @@ SimResponse bare_string(std::string_view text) {
 }
 
 // ---- text helpers -------------------------------------------------------------------------
-
-std::string lowercase(std::string_view text) {
-  std::string out(text);
-  for (char& c : out)
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 std::string money_text(std::int64_t minor) {
   const char* sign = minor < 0 ? "-" : "";

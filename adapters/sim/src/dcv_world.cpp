@@ -4,30 +4,20 @@
 #include <stdexcept>
 
 #include "portico/core/json.hpp"
+#include "portico/core/text.hpp"
 #include "portico/sim/server.hpp"
 
 namespace portico::sim {
 
 namespace {
 
+using core::text::lowercase;
+using core::text::uppercase;
+
 constexpr std::size_t kMaxUrl = 2048;
 constexpr std::size_t kMaxName = 253;
 constexpr std::size_t kMaxValue = 4096;
 constexpr std::size_t kMaxContent = 64 * 1024;
-
-std::string lowercase(std::string text) {
-  std::transform(text.begin(), text.end(), text.begin(), [](char c) {
-    return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
-  });
-  return text;
-}
-
-std::string uppercase(std::string text) {
-  std::transform(text.begin(), text.end(), text.begin(), [](char c) {
-    return c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c;
-  });
-  return text;
-}
 
 // Scheme and host are case-insensitive, the path is not: "HTTP://Example.COM/x" is
 // "http://example.com/x", "http://example.com/X" another file.

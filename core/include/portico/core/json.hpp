@@ -22,6 +22,12 @@ using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
 // commas, nesting at most `max_depth` deep. Errors are `invalid_json` with a position.
 Result<rapidjson::Document> parse(std::string_view text, int max_depth = 32);
 
+// The member `name` of an object, or nullptr (also when `object` is not an object): for
+// reading suppliers' answers, whose shapes are never trusted.
+const rapidjson::Value* member(const rapidjson::Value& object, std::string_view name);
+// A string value as text; nothing for a missing value or another type.
+std::optional<std::string> string_of(const rapidjson::Value* value);
+
 // Serializes a value compactly.
 std::string to_string(const rapidjson::Value& value);
 

@@ -1,12 +1,9 @@
 #pragma once
 
-#include <memory>
-
 #include <boost/asio/awaitable.hpp>
-#include <boost/asio/steady_timer.hpp>
 
 #include "portico/api/services.hpp"
-#include "portico/jobs/domain_sync.hpp"
+#include "portico/jobs/periodic.hpp"
 
 namespace portico::jobs {
 
@@ -24,15 +21,12 @@ class CertificateSync {
   // `everything`.
   boost::asio::awaitable<SyncReport> run_once(bool everything);
 
-  void start(const boost::asio::any_io_executor& executor);
-  void stop();
+  void start(const boost::asio::any_io_executor& executor) { periodic_.start(executor); }
+  void stop() { periodic_.stop(); }
 
  private:
-  boost::asio::awaitable<void> loop();
-
   api::Services& services_;
-  std::unique_ptr<boost::asio::steady_timer> timer_;
-  bool stopped_ = false;
+  Periodic periodic_;
 };
 
 }  // namespace portico::jobs

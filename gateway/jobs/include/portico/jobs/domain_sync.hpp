@@ -1,19 +1,11 @@
 #pragma once
 
-#include <memory>
-
 #include <boost/asio/awaitable.hpp>
-#include <boost/asio/steady_timer.hpp>
 
 #include "portico/api/services.hpp"
+#include "portico/jobs/periodic.hpp"
 
 namespace portico::jobs {
-
-struct SyncReport {
-  int checked = 0;  // domains read from their supplier
-  int changed = 0;  // of which the supplier's view differed (events recorded)
-  int failed = 0;   // supplier calls that failed (retried on the next pass)
-};
 
 // Keeps each domain's record in step with its supplier: pending transfers are polled until
 // they complete or fail (domain.transfer_completed / domain.transfer_failed), and held
@@ -28,15 +20,12 @@ class DomainSync {
   boost::asio::awaitable<SyncReport> run_once(bool everything);
 
   // Passes on a timer (every minute, each taking what is due) until stop().
-  void start(const boost::asio::any_io_executor& executor);
-  void stop();
+  void start(const boost::asio::any_io_executor& executor) { periodic_.start(executor); }
+  void stop() { periodic_.stop(); }
 
  private:
-  boost::asio::awaitable<void> loop();
-
   api::Services& services_;
-  std::unique_ptr<boost::asio::steady_timer> timer_;
-  bool stopped_ = false;
+  Periodic periodic_;
 };
 
 }  // namespace portico::jobs
