@@ -135,7 +135,8 @@ App::App(config::Config config, const adapters::Registry& registry, Dependencies
                                                             .log = *dependencies_.log,
                                                             .providers = providers_,
                                                             .domain_locks = domain_locks_,
-                                                            .sealing_key = sealing_key_});
+                                                            .sealing_key = sealing_key_,
+                                                            .usage = usage_});
   domain_sync_ = std::make_unique<jobs::DomainSync>(*services_);
   certificate_sync_ = std::make_unique<jobs::CertificateSync>(*services_);
   api_frontend_ =

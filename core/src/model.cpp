@@ -66,12 +66,10 @@ constexpr std::array<std::pair<DcvStatus, std::string_view>, 4> kDcvStatuses{{
     {DcvStatus::invalid, "invalid"},
     {DcvStatus::expired, "expired"},
 }};
-constexpr std::array<std::pair<HostingStatus, std::string_view>, 5> kHostingStatuses{{
-    {HostingStatus::pending, "pending"},
+constexpr std::array<std::pair<HostingStatus, std::string_view>, 3> kHostingStatuses{{
     {HostingStatus::active, "active"},
     {HostingStatus::suspended, "suspended"},
-    {HostingStatus::terminated, "terminated"},
-    {HostingStatus::failed, "failed"},
+    {HostingStatus::deleted, "deleted"},
 }};
 constexpr std::array<std::pair<Operation, std::string_view>, 33> kOperations{{
     {Operation::domain_check, "domain.check"},
@@ -152,6 +150,9 @@ std::optional<CertificateStatus> parse_certificate_status(std::string_view text)
 }
 std::optional<DcvStatus> parse_dcv_status(std::string_view text) {
   return reverse(kDcvStatuses, text);
+}
+std::optional<HostingStatus> parse_hosting_status(std::string_view text) {
+  return reverse(kHostingStatuses, text);
 }
 
 std::vector<std::string> CertificateRequest::names() const {

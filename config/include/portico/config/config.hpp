@@ -74,6 +74,11 @@ struct JobsConfig {
   std::chrono::milliseconds certificate_poll_max_interval{60 * 60 * 1000};
   std::chrono::milliseconds certificate_validation_timeout{30LL * 86400 * 1000};
   std::chrono::milliseconds certificate_expiry_notice{30LL * 86400 * 1000};
+  // Each supplier's prepaid balance is read this often (and at start) for /admin/health.
+  std::chrono::milliseconds balance_check_interval{15 * 60 * 1000};
+  // API call counts (GET /api/v1/usage) are kept in memory and written this often (and at
+  // shutdown).
+  std::chrono::milliseconds usage_flush_interval{10 * 1000};
 };
 
 struct Endpoint {
@@ -98,6 +103,9 @@ struct ProviderConfig {
   bool sandbox = false;
   int max_concurrency = 8;
   std::string source_address;  // IP literal to bind outgoing connections to, or empty
+  // /admin/health warns when the supplier's prepaid balance falls under this, in minor units
+  // of the supplier's currency (`credit_floor: 50.00` in the file).
+  std::optional<std::int64_t> credit_floor;
   std::map<std::string, SettingValue, std::less<>> settings;  // the type's own fields
 
   // Typed access to the type's fields. They assume validation passed: a missing key or another
@@ -123,6 +131,32 @@ struct RoutingConfig {
   const std::vector<std::string>* route_hosting(std::string_view product) const;
 };
 
+// What partners are charged for each billable action, in minor units of `currency`.
+// Amounts are decimals in the file ("12.50"), read exactly (never through floating point).
+struct DomainPrices {
+  std::int64_t register_per_year = 0;
+  std::int64_t transfer = 0;  // a transfer in (it adds one year at most registries)
+  std::int64_t renew_per_year = 0;
+};
+
+struct PricingConfig {
+  bool configured = false;  // false: no `pricing:` section, every action costs 0
+  std::string currency = "USD";  // ISO 4217
+  std::vector<std::pair<std::string, DomainPrices>> domains;  // ".co.ke" or "*", as routing
+  std::map<std::string, std::int64_t, std::less<>> ssl;       // by product: per order
+  std::map<std::string, std::int64_t, std::less<>> hosting;   // by plan: per period (provision
+                                                              // or renewal)
+
+  // The longest suffix on a label boundary, then "*"; nullptr when none.
+  const DomainPrices* domain(std::string_view domain_name) const;
+  std::optional<std::int64_t> certificate(std::string_view product) const;
+  std::optional<std::int64_t> hosting_plan(std::string_view plan) const;
+};
+
+// Digits after the decimal point of an ISO 4217 currency's minor unit (2 for most, 0 for JPY,
+// 3 for BHD...).
+int currency_exponent(std::string_view currency);
+
 struct Config {
   std::string source_file;  // absolute path of the file (or the label given to parse_config)
   std::string base_dir;     // relative paths in the file were resolved against this
@@ -133,6 +167,7 @@ struct Config {
   JobsConfig jobs;
   std::map<std::string, ProviderConfig, std::less<>> providers;
   RoutingConfig routing;
+  PricingConfig pricing;
 };
 
 // Looks up an environment variable; injected so that tests do not depend on the process.

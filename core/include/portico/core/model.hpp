@@ -206,20 +206,24 @@ struct Certificate {
   std::string detail;  // why it failed, when status == failed
 };
 
-enum class HostingStatus { pending, active, suspended, terminated, failed };
+// A website-firewall (or hosting) package. GeniusPlugin creates packages synchronously, so a
+// package is active as soon as create() succeeds.
+enum class HostingStatus { active, suspended, deleted };
 
 struct HostingRequest {
-  std::string domain;
-  std::string plan;
-  std::string email;
-  std::string password;
+  std::string domain;    // the protected site, lowercase ASCII
+  std::string plan;      // one of Capabilities::plans, spelled as there
+  std::string email;     // where the supplier sends the user's notifications
+  std::string password;  // the user's dashboard password, in clear (the adapter encrypts it)
 };
 
 struct HostingPackage {
-  std::string supplier_ref;
+  std::string supplier_ref;  // the supplier's handle for the package (GeniusPlugin: the domain)
   std::string domain;
-  std::string plan;
-  HostingStatus status = HostingStatus::pending;
+  std::string plan;  // empty when the supplier's answer does not say (keep the known one)
+  HostingStatus status = HostingStatus::active;
+  std::string supplier_status;  // raw, as the supplier spelled it
+  std::string license_token;    // opaque, from the supplier's create answer; passed through
 };
 
 }  // namespace portico::core

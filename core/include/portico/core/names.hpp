@@ -24,5 +24,6 @@ std::optional<CertificateType> parse_certificate_type(std::string_view text);
 std::optional<DcvMethod> parse_dcv_method(std::string_view text);
 std::optional<CertificateStatus> parse_certificate_status(std::string_view text);
 std::optional<DcvStatus> parse_dcv_status(std::string_view text);
+std::optional<HostingStatus> parse_hosting_status(std::string_view text);
 
 }  // namespace portico::core

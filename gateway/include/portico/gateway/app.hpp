@@ -10,6 +10,7 @@
 
 #include "portico/adapters/keyed_mutex.hpp"
 #include "portico/adapters/registry.hpp"
+#include "portico/api/billing.hpp"
 #include "portico/api/frontend.hpp"
 #include "portico/api/services.hpp"
 #include "portico/config/config.hpp"
@@ -58,6 +59,7 @@ class App {
   api::Providers providers_;
   adapters::KeyedMutex domain_locks_;
   core::Secret sealing_key_;
+  api::UsageCounter usage_;
   std::unique_ptr<api::Services> services_;
   std::unique_ptr<jobs::DomainSync> domain_sync_;
   std::unique_ptr<jobs::CertificateSync> certificate_sync_;

@@ -2,6 +2,7 @@
 
 #include <set>
 #include <string>
+#include <vector>
 
 #include "portico/core/model.hpp"
 
@@ -57,6 +58,8 @@ struct Capabilities {
   int max_validity_days = 0;
   int min_years = 1;
   int max_years = 10;
+  // Hosting: the plans sold, from the lowest to the highest, spelled as the supplier does.
+  std::vector<std::string> plans;
 
   bool supports(Operation operation) const { return operations.contains(operation); }
 };

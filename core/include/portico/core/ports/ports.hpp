@@ -102,16 +102,30 @@ class CertificateAuthority {
   virtual Async<Ok> revoke(const Certificate& known) = 0;  // an issued certificate
 };
 
+// A package is addressed by the package as the gateway last stored it (`known`), so an
+// adapter gets back its supplier_ref and the status the supplier last reported. Plans are
+// validated against capabilities().plans before any call; a plan change the supplier refuses
+// (a downgrade) is 422 plan_change_refused. Actions on a suspended package that the supplier
+// refuses are 409 hosting_suspended.
 class HostingProvisioner {
  public:
   virtual ~HostingProvisioner() = default;
   virtual const Capabilities& capabilities() const = 0;
+  // Costs money: never retried after the request may have reached the supplier.
   virtual Async<HostingPackage> create(const HostingRequest& request) = 0;
-  virtual Async<HostingPackage> info(const std::string& supplier_ref) = 0;
-  virtual Async<Ok> suspend(const std::string& supplier_ref) = 0;
-  virtual Async<Ok> unsuspend(const std::string& supplier_ref) = 0;
-  virtual Async<Ok> set_password(const std::string& supplier_ref, const std::string& password) = 0;
-  virtual Async<Ok> remove(const std::string& supplier_ref) = 0;
+  // The supplier's current view. A package the supplier no longer has comes back with status
+  // deleted (not an error).
+  virtual Async<HostingPackage> info(const HostingPackage& known) = 0;
+  virtual Async<Ok> suspend(const HostingPackage& known) = 0;
+  virtual Async<Ok> unsuspend(const HostingPackage& known) = 0;
+  // `password` in clear; the adapter encrypts it as the supplier requires.
+  virtual Async<Ok> set_password(const HostingPackage& known, const std::string& password) = 0;
+  virtual Async<Ok> change_plan(const HostingPackage& known, const std::string& plan) = 0;
+  // Costs money: never retried after the request may have reached the supplier.
+  virtual Async<Ok> renew(const HostingPackage& known) = 0;
+  virtual Async<Ok> remove(const HostingPackage& known) = 0;
+  // The account's prepaid balance at the supplier.
+  virtual Async<Money> balance() = 0;
 };
 
 }  // namespace portico::core

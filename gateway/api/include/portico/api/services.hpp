@@ -15,6 +15,8 @@
 
 namespace portico::api {
 
+class UsageCounter;  // billing.hpp
+
 using Providers = std::map<std::string, std::unique_ptr<adapters::ProviderInstance>, std::less<>>;
 
 // What handlers may use; built once by the App, nothing global.
@@ -31,6 +33,8 @@ struct Services {
   adapters::KeyedMutex& domain_locks;
   // 32 bytes sealing private keys at rest (AES-256-GCM).
   const core::Secret& sealing_key;
+  // API calls per key and day, written to the store by the usage flush job.
+  UsageCounter& usage;
 };
 
 }  // namespace portico::api
