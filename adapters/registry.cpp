@@ -20,6 +20,17 @@ void Health::record(const http::Exchange& exchange) {
   }
 }
 
+void Health::record_balance(const core::Result<core::Money>& balance) {
+  std::lock_guard lock(mutex_);
+  if (balance) {
+    state_.balance = *balance;
+    state_.balance_checked_at = clock_.now();
+    state_.balance_error_code.clear();
+  } else {
+    state_.balance_error_code = balance.error().code;
+  }
+}
+
 HealthSnapshot Health::snapshot() const {
   std::lock_guard lock(mutex_);
   return state_;

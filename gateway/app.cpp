@@ -74,6 +74,25 @@ core::Secret sealing_key(const config::StorageConfig& storage, core::Random& ran
   return core::Secret(std::move(key));
 }
 
+// With a `pricing:` section every plan a routed hosting instance sells must have a price (the
+// config cannot know the plans: the adapters state them), or orders would go out at 0.
+void check_hosting_prices(const config::Config& config, const api::Providers& providers) {
+  if (!config.pricing.configured) return;
+  for (const auto& [product, names] : config.routing.hosting) {
+    for (const std::string& name : names) {
+      const auto found = providers.find(name);
+      if (found == providers.end() || found->second->hosting() == nullptr) continue;
+      for (const std::string& plan : found->second->hosting()->capabilities().plans) {
+        if (!config.pricing.hosting_plan(plan)) {
+          throw config::ConfigError(config.source_file + ": pricing.hosting: no price for plan '" +
+                                    plan + "', sold by '" + name + "' (routing.hosting." +
+                                    product + ")");
+        }
+      }
+    }
+  }
+}
+
 }  // namespace
 
 App::App(config::Config config, const adapters::Registry& registry, Dependencies dependencies)
@@ -125,6 +144,7 @@ App::App(config::Config config, const adapters::Registry& registry, Dependencies
             net::detached);
       }};
   providers_ = registry.build(config_, adapter_dependencies);
+  check_hosting_prices(config_, providers_);
   sealing_key_ = sealing_key(config_.storage, *dependencies_.random);
 
   services_ = std::make_unique<api::Services>(api::Services{.config = config_,
@@ -139,10 +159,13 @@ App::App(config::Config config, const adapters::Registry& registry, Dependencies
                                                             .usage = usage_});
   domain_sync_ = std::make_unique<jobs::DomainSync>(*services_);
   certificate_sync_ = std::make_unique<jobs::CertificateSync>(*services_);
+  balance_check_ = std::make_unique<jobs::BalanceCheck>(*services_);
   api_frontend_ =
       std::make_unique<api::Frontend>(*services_, api::public_router(*services_), "api");
   admin_frontend_ = std::make_unique<api::Frontend>(
-      *services_, admin::admin_router(*services_, *domain_sync_, *certificate_sync_), "admin");
+      *services_, admin::admin_router(*services_, {.domain_sync = *domain_sync_,
+                                                   .certificate_sync = *certificate_sync_,
+                                                   .balance_check = *balance_check_}), "admin");
   api_server_ =
       make_server(io_, config_.server, config_.server.listen, config_.server.tls, *api_frontend_);
   admin_server_ =
@@ -170,6 +193,7 @@ void App::run(bool handle_signals) {
   if (config_.jobs.enabled) {
     domain_sync_->start(io_.get_executor());
     certificate_sync_->start(io_.get_executor());
+    balance_check_->start(io_.get_executor());
   }
   dependencies_.log->info(
       "portico listening",
@@ -199,6 +223,7 @@ void App::request_stop() {
   net::post(io_, [this] {
     domain_sync_->stop();
     certificate_sync_->stop();
+    balance_check_->stop();
   });  // its timer lives on io_'s threads
   api_server_->shutdown(config_.server.shutdown_grace, on_done);
   admin_server_->shutdown(config_.server.shutdown_grace, on_done);

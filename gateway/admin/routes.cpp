@@ -3,6 +3,7 @@
 #include <boost/beast/http/field.hpp>
 
 #include "portico/admin/accounts.hpp"
+#include "portico/api/billing.hpp"
 #include "portico/api/envelope.hpp"
 #include "portico/api/frontend.hpp"
 #include "portico/core/ids.hpp"
@@ -47,8 +48,41 @@ void write_time(core::json::Writer& out, std::string_view name,
   }
 }
 
+// The prepaid balance is under the instance's configured floor.
+bool credit_low(const config::ProviderConfig& provider, const adapters::HealthSnapshot& snapshot) {
+  return provider.credit_floor && snapshot.balance &&
+         snapshot.balance->amount_minor < *provider.credit_floor;
+}
+
+// "credit": the balance as the balance job last read it, its floor and whether it is under.
+void write_credit(core::json::Writer& out, const config::ProviderConfig& provider,
+                  const adapters::HealthSnapshot& snapshot) {
+  if (!snapshot.balance) {
+    core::json::write_null(out, "credit");
+  } else {
+    core::json::key(out, "credit");
+    out.StartObject();
+    core::json::write(out, "amount", snapshot.balance->amount_minor);
+    core::json::write(out, "currency", snapshot.balance->currency);
+    write_time(out, "checked_at", snapshot.balance_checked_at);
+    if (provider.credit_floor) {
+      core::json::write(out, "floor", *provider.credit_floor);
+    } else {
+      core::json::write_null(out, "floor");
+    }
+    core::json::write(out, "low", credit_low(provider, snapshot));
+    out.EndObject();
+  }
+  if (snapshot.balance_error_code.empty()) {
+    core::json::write_null(out, "credit_error");
+  } else {
+    core::json::write(out, "credit_error", snapshot.balance_error_code);
+  }
+}
+
 // GET /admin/health: 200 while the database answers, 503 when it does not; each provider
-// instance as far as its calls tell.
+// instance as far as its calls tell, and warnings (a balance under its floor) that need an
+// operator but do not stop serving.
 net::awaitable<Response> health(api::Services& services, RequestContext& context) {
   auto database = co_await services.store.read<core::Ok>([](store::Database& db) -> core::Status {
     db.exec("SELECT count(*) FROM schema_migrations");
@@ -97,6 +131,25 @@ net::awaitable<Response> health(api::Services& services, RequestContext& context
           } else {
             core::json::write(out, "last_error", snapshot.last_error_code);
           }
+          write_credit(out, instance->config(), snapshot);
+          out.EndObject();
+        }
+        out.EndArray();
+        core::json::key(out, "warnings");
+        out.StartArray();
+        for (const auto& [name, instance] : services.providers) {
+          const adapters::HealthSnapshot snapshot = instance->health().snapshot();
+          if (!credit_low(instance->config(), snapshot)) continue;
+          const std::string currency = snapshot.balance->currency;
+          out.StartObject();
+          core::json::write(out, "code", "credit_low");
+          core::json::write(out, "provider", name);
+          core::json::write(out, "message",
+                            "The prepaid balance (" +
+                                api::format_amount(snapshot.balance->amount_minor, currency) +
+                                " " + currency + ") is under the floor of " +
+                                api::format_amount(*instance->config().credit_floor, currency) +
+                                ": top up the account before orders fail.");
           out.EndObject();
         }
         out.EndArray();
@@ -184,11 +237,13 @@ net::awaitable<Response> revoke_key_route(api::Services& services, RequestContex
                                [&](core::json::Writer& out) { write_key(out, *key); });
 }
 
-// POST /admin/jobs/domain-sync[?all=true] and /admin/jobs/certificate-sync[?all=true]: one
-// pass of the job now (everything it looks after with all=true, not only what is due),
-// answering what it did. For operators after an incident, and for tests.
-template <typename Job>
-net::awaitable<Response> run_job(Job& job, const char* job_name, RequestContext& context) {
+// POST /admin/jobs/domain-sync[?all=true], /admin/jobs/certificate-sync[?all=true] and
+// /admin/jobs/balance-check: one pass of the job now (everything it looks after with
+// all=true, not only what is due), answering what it did. For operators after an incident,
+// and for tests.
+using JobPass = std::function<net::awaitable<jobs::SyncReport>(bool everything)>;
+net::awaitable<Response> run_job(const JobPass& pass, const char* job_name,
+                                 RequestContext& context) {
   bool everything = false;
   for (const auto& [name, value] : context.query) {
     if (name != "all" || (value != "true" && value != "false")) {
@@ -198,7 +253,7 @@ net::awaitable<Response> run_job(Job& job, const char* job_name, RequestContext&
     }
     everything = value == "true";
   }
-  const jobs::SyncReport report = co_await job.run_once(everything);
+  const jobs::SyncReport report = co_await pass(everything);
   co_return api::data_response(context.request_id, 200, [&](core::json::Writer& out) {
     core::json::write(out, "object", "job_run");
     core::json::write(out, "job", job_name);
@@ -210,8 +265,7 @@ net::awaitable<Response> run_job(Job& job, const char* job_name, RequestContext&
 
 }  // namespace
 
-api::Router admin_router(api::Services& services, jobs::DomainSync& domain_sync,
-                         jobs::CertificateSync& certificate_sync) {
+api::Router admin_router(api::Services& services, Jobs jobs) {
   api::Router router;
   auto bind = [&services](auto handler) {
     return [&services, handler](RequestContext& context) { return handler(services, context); };
@@ -223,14 +277,18 @@ api::Router admin_router(api::Services& services, jobs::DomainSync& domain_sync,
   router.add({"GET", "/admin/partners/{id}/keys", api::Access::admin, bind(list_keys)});
   router.add({"POST", "/admin/partners/{id}/keys", api::Access::admin, bind(create_key_route)});
   router.add({"DELETE", "/admin/keys/{id}", api::Access::admin, bind(revoke_key_route)});
-  router.add({"POST", "/admin/jobs/domain-sync", api::Access::admin,
-              [&domain_sync](RequestContext& context) {
-                return run_job(domain_sync, "domain_sync", context);
-              }});
-  router.add({"POST", "/admin/jobs/certificate-sync", api::Access::admin,
-              [&certificate_sync](RequestContext& context) {
-                return run_job(certificate_sync, "certificate_sync", context);
-              }});
+  const auto add_job = [&router](const char* path, const char* name, JobPass pass) {
+    router.add({"POST", path, api::Access::admin,
+                [name, pass = std::move(pass)](RequestContext& context) {
+                  return run_job(pass, name, context);
+                }});
+  };
+  add_job("/admin/jobs/domain-sync", "domain_sync",
+          [&sync = jobs.domain_sync](bool all) { return sync.run_once(all); });
+  add_job("/admin/jobs/certificate-sync", "certificate_sync",
+          [&sync = jobs.certificate_sync](bool all) { return sync.run_once(all); });
+  add_job("/admin/jobs/balance-check", "balance_check",
+          [&check = jobs.balance_check](bool) { return check.run_once(); });
   return router;
 }
 

@@ -20,6 +20,7 @@ Router public_router(Services& services) {
   add_glue_record_routes(router, services);
   add_capability_routes(router, services);
   add_certificate_routes(router, services);
+  add_hosting_routes(router, services);
   return router;
 }
 

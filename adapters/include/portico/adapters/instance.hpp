@@ -22,6 +22,10 @@ struct HealthSnapshot {
   std::optional<core::TimePoint> last_failure;
   std::string last_error_code;
   double mean_latency_ms = 0;
+  // The prepaid balance as last read (the balance job), and the error of the last failed read.
+  std::optional<core::Money> balance;
+  std::optional<core::TimePoint> balance_checked_at;
+  std::string balance_error_code;
 };
 
 // Counts a provider instance's calls; thread-safe.
@@ -29,6 +33,8 @@ class Health {
  public:
   explicit Health(const core::Clock& clock) : clock_(clock) {}
   void record(const http::Exchange& exchange);
+  // A balance read: the amount, or why it failed (the last known amount stays).
+  void record_balance(const core::Result<core::Money>& balance);
   HealthSnapshot snapshot() const;
 
  private:
@@ -50,11 +56,20 @@ class ProviderInstance {
   const config::ProviderConfig& config() const { return config_; }
   http::Client& client() { return *client_; }
   const Health& health() const { return *health_; }
+  Health& health() { return *health_; }
 
   virtual core::Registrar* registrar() { return nullptr; }
   virtual core::DnsHost* dns() { return nullptr; }
   virtual core::CertificateAuthority* certificate_authority() { return nullptr; }
   virtual core::HostingProvisioner* hosting() { return nullptr; }
+
+  // The supplier's prepaid balance, from whichever port reads it; nullopt when its type has
+  // none. Call it from a coroutine on the gateway's executor.
+  std::optional<core::Async<core::Money>> read_balance() {
+    if (core::Registrar* port = registrar()) return port->balance();
+    if (core::HostingProvisioner* port = hosting()) return port->balance();
+    return std::nullopt;
+  }
 
  private:
   const config::ProviderConfig& config_;

@@ -14,6 +14,7 @@
 #include "portico/api/frontend.hpp"
 #include "portico/api/services.hpp"
 #include "portico/config/config.hpp"
+#include "portico/jobs/balance_check.hpp"
 #include "portico/jobs/certificate_sync.hpp"
 #include "portico/jobs/domain_sync.hpp"
 #include "portico/server/http_server.hpp"
@@ -63,6 +64,7 @@ class App {
   std::unique_ptr<api::Services> services_;
   std::unique_ptr<jobs::DomainSync> domain_sync_;
   std::unique_ptr<jobs::CertificateSync> certificate_sync_;
+  std::unique_ptr<jobs::BalanceCheck> balance_check_;
   std::unique_ptr<api::Frontend> api_frontend_;
   std::unique_ptr<api::Frontend> admin_frontend_;
   std::unique_ptr<server::HttpServer> api_server_;

@@ -2,14 +2,21 @@
 
 #include "portico/api/router.hpp"
 #include "portico/api/services.hpp"
+#include "portico/jobs/balance_check.hpp"
 #include "portico/jobs/certificate_sync.hpp"
 #include "portico/jobs/domain_sync.hpp"
 
 namespace portico::admin {
 
+// The jobs an operator (or a test) can run on demand.
+struct Jobs {
+  jobs::DomainSync& domain_sync;
+  jobs::CertificateSync& certificate_sync;
+  jobs::BalanceCheck& balance_check;
+};
+
 // The admin listener's routes, all behind the admin token: health, metrics, partners, keys,
 // and running jobs on demand.
-api::Router admin_router(api::Services& services, jobs::DomainSync& domain_sync,
-                         jobs::CertificateSync& certificate_sync);
+api::Router admin_router(api::Services& services, Jobs jobs);
 
 }  // namespace portico::admin

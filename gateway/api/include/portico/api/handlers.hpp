@@ -16,6 +16,7 @@ void add_email_forward_routes(Router& router, Services& services);
 void add_glue_record_routes(Router& router, Services& services);
 void add_capability_routes(Router& router, Services& services);
 void add_certificate_routes(Router& router, Services& services);
+void add_hosting_routes(Router& router, Services& services);
 
 // Adds a partner route served by `handler(services, context)`.
 using ServiceHandler = boost::asio::awaitable<server::Response> (*)(Services&, RequestContext&);
