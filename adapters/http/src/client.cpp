@@ -661,6 +661,9 @@ asio::awaitable<core::Result<Response>> Client::send(
   Exchange exchange;
   exchange.method = request.method;
   exchange.target = state->redactor.apply(request.target);
+  core::Redactor call_redactor;
+  for (const std::string& value : request.redact)
+    call_redactor.add_secret(value);
   std::optional<core::Result<Response>> result;
   try {
     result.emplace(co_await perform(state, request, deadline, exchange));
@@ -669,6 +672,10 @@ asio::awaitable<core::Result<Response>> Client::send(
     result.emplace(core::Error::internal("The upstream call failed unexpectedly."));
   }
   if (!result->ok()) exchange.error_code = result->error().code;
+  if (!call_redactor.empty()) {
+    exchange.request_text = call_redactor.apply(exchange.request_text);
+    exchange.response_text = call_redactor.apply(exchange.response_text);
+  }
   exchange.elapsed =
       std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() - started);
   if (state->options.on_exchange) {

@@ -13,6 +13,7 @@
 #include "portico/sim/dcv_world.hpp"
 
 #include "digicert/sim/simulator.hpp"
+#include "geniusplugin/sim/simulator.hpp"
 #include "hostraha/sim/simulator.hpp"
 #include "sslci/sim/simulator.hpp"
 
@@ -154,6 +155,24 @@ SimulatorEntry digicert_simulator() {
   return entry;
 }
 
+// GeniusPlugin: GP Website Firewall packages. The key works from one address only, the one
+// the gateway's connections to it are bound to.
+SimulatorEntry geniusplugin_simulator() {
+  core::SecureRandom random;
+  const std::string api_key = random.base62(40);
+  const auto simulator = std::make_shared<geniusplugin::Simulator>(
+      geniusplugin::SimulatorOptions{.api_key = api_key, .allowed_address = "127.0.0.1"});
+  SimulatorEntry entry;
+  entry.instance = "gp-sim";
+  entry.install = [simulator](Server& server) { simulator->install(server); };
+  entry.provider_yaml = [api_key](const Server& server, const std::string& ca_file) {
+    return provider_block("gp-sim", "geniusplugin", server.base_url() + "/api/v1", ca_file,
+                          "api_key", api_key, "    source_address: 127.0.0.1\n");
+  };
+  entry.routing_yaml = "  hosting: { firewall: [gp-sim] }";
+  return entry;
+}
+
 }  // namespace
 
 std::vector<SimulatorEntry> builtin_simulators() {
@@ -161,7 +180,7 @@ std::vector<SimulatorEntry> builtin_simulators() {
   simulators.push_back(hostraha_simulator());
   simulators.push_back(sslci_simulator());
   simulators.push_back(digicert_simulator());
-  // The GeniusPlugin simulator arrives with its adapter.
+  simulators.push_back(geniusplugin_simulator());
   return simulators;
 }
 

@@ -32,6 +32,9 @@ struct Request {
   // Sent exactly as spelled: some suppliers treat header names case-sensitively.
   std::vector<Header> headers;
   std::string body;
+  // Values masked in this call's Exchange texts (as the client's secrets are), e.g. an
+  // encrypted password in a form body.
+  std::vector<std::string> redact;
 };
 
 struct Response {
