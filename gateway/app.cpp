@@ -85,8 +85,8 @@ void check_hosting_prices(const config::Config& config, const api::Providers& pr
       for (const std::string& plan : found->second->hosting()->capabilities().plans) {
         if (!config.pricing.hosting_plan(plan)) {
           throw config::ConfigError(config.source_file + ": pricing.hosting: no price for plan '" +
-                                    plan + "', sold by '" + name + "' (routing.hosting." +
-                                    product + ")");
+                                    plan + "', sold by '" + name + "' (routing.hosting." + product +
+                                    ")");
         }
       }
     }
@@ -160,12 +160,15 @@ App::App(config::Config config, const adapters::Registry& registry, Dependencies
   domain_sync_ = std::make_unique<jobs::DomainSync>(*services_);
   certificate_sync_ = std::make_unique<jobs::CertificateSync>(*services_);
   balance_check_ = std::make_unique<jobs::BalanceCheck>(*services_);
+  usage_flush_ = std::make_unique<jobs::UsageFlush>(*services_);
   api_frontend_ =
       std::make_unique<api::Frontend>(*services_, api::public_router(*services_), "api");
   admin_frontend_ = std::make_unique<api::Frontend>(
-      *services_, admin::admin_router(*services_, {.domain_sync = *domain_sync_,
-                                                   .certificate_sync = *certificate_sync_,
-                                                   .balance_check = *balance_check_}), "admin");
+      *services_,
+      admin::admin_router(*services_, {.domain_sync = *domain_sync_,
+                                       .certificate_sync = *certificate_sync_,
+                                       .balance_check = *balance_check_}),
+      "admin");
   api_server_ =
       make_server(io_, config_.server, config_.server.listen, config_.server.tls, *api_frontend_);
   admin_server_ =
@@ -195,6 +198,8 @@ void App::run(bool handle_signals) {
     certificate_sync_->start(io_.get_executor());
     balance_check_->start(io_.get_executor());
   }
+  // Call counts are the gateway's own bookkeeping, not supplier work: written in any case.
+  usage_flush_->start(io_.get_executor());
   dependencies_.log->info(
       "portico listening",
       {{"api", config_.server.listen.host + ":" + std::to_string(api_port())},
@@ -207,6 +212,8 @@ void App::run(bool handle_signals) {
   io_.run();
   for (auto& thread : threads)
     thread.join();
+  // The calls of the last requests: nothing runs on io_ any more, so a blocking write is safe.
+  (void)usage_flush_->write_now();
   if (signals) signals.reset();
   for (auto& [name, instance] : providers_)
     instance->client().close_idle();
@@ -224,6 +231,7 @@ void App::request_stop() {
     domain_sync_->stop();
     certificate_sync_->stop();
     balance_check_->stop();
+    usage_flush_->stop();
   });  // its timer lives on io_'s threads
   api_server_->shutdown(config_.server.shutdown_grace, on_done);
   admin_server_->shutdown(config_.server.shutdown_grace, on_done);

@@ -58,8 +58,8 @@ std::optional<std::int64_t> decimal_in_minor_units(std::string_view text, int ex
 }  // namespace
 
 const std::vector<std::string>& plans() {
-  static const std::vector<std::string> kPlans = {"Free", "10k", "20k", "40k", "100k", "200k"};
-  return kPlans;
+  static const std::vector<std::string> known = {"Free", "10k", "20k", "40k", "100k", "200k"};
+  return known;
 }
 
 bool is_plan(std::string_view plan) {

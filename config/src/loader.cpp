@@ -23,7 +23,11 @@ constexpr std::size_t kAdminTokenMinLength = 16;
 constexpr std::size_t kMaxConfigBytes = 4 << 20;
 constexpr std::string_view kSslProducts[] = {"dv", "ov", "ev", "wildcard", "multi"};
 constexpr std::string_view kCommonProviderKeys[] = {
-    "type", "endpoint", "timeout_ms", "ca_file", "sandbox", "max_concurrency", "source_address"};
+    "type",    "endpoint",        "timeout_ms",     "ca_file",
+    "sandbox", "max_concurrency", "source_address", "credit_floor"};
+// A supplier's balance is read in the currency of its account, which the config does not
+// name: a floor is taken with the two decimals of most currencies.
+constexpr int kCreditFloorExponent = 2;
 
 std::chrono::milliseconds milliseconds(std::int64_t value) {
   return std::chrono::milliseconds(value);
@@ -82,6 +86,27 @@ bool is_domain_suffix(std::string_view suffix) {
     if (dot == std::string_view::npos) return true;
     rest = rest.substr(dot + 1);
   }
+}
+
+// An amount of money: a plain (unquoted) decimal scalar, read exactly from its text into minor
+// units of a currency with `exponent` decimals.
+std::int64_t read_amount(const Context& context, const Value& value, int exponent,
+                         std::string_view unit) {
+  const YAML::Node& node = value.node;
+  if (!node.IsScalar()) {
+    context.fail(
+        value.mark, value.path,
+        std::string("expected an amount such as 12.50, got ") + (node.IsMap()        ? "a map"
+                                                                 : node.IsSequence() ? "a list"
+                                                                                     : "nothing"));
+  }
+  if (node.Tag() == "!") {
+    context.fail(value.mark, value.path,
+                 "expected an amount such as 12.50, got a quoted string (remove the quotes)");
+  }
+  auto amount = detail::parse_amount(node.Scalar(), exponent, unit);
+  if (!amount) context.fail(value.mark, value.path, amount.error().message);
+  return *amount;
 }
 
 // A schema that collides with the common keys would make a config ambiguous: a programming
@@ -197,6 +222,10 @@ JobsConfig read_jobs(MapReader& root) {
                                                  90 * kDay, jobs.certificate_validation_timeout);
   jobs.certificate_expiry_notice =
       interval("certificate_expiry_notice_ms", 0, 90 * kDay, jobs.certificate_expiry_notice);
+  jobs.balance_check_interval =
+      interval("balance_check_interval_ms", 1000, kDay, jobs.balance_check_interval);
+  jobs.usage_flush_interval =
+      interval("usage_flush_interval_ms", 1000, 3600000, jobs.usage_flush_interval);
   jobs.enabled = block->boolean("enabled").value_or(true);
   block->finish();
   return jobs;
@@ -291,6 +320,10 @@ ProviderConfig read_provider(const Context& context, MapReader& block, std::stri
     if (!detail::is_ip_literal(provider.source_address)) {
       context.fail(source->mark, source->path, "expected an IPv4 or IPv6 address");
     }
+  }
+
+  if (const std::optional<Value> floor = block.find("credit_floor")) {
+    provider.credit_floor = read_amount(context, *floor, kCreditFloorExponent, "credit_floor");
   }
 
   for (const FieldSpec& field : schema->second.fields)
@@ -406,6 +439,109 @@ RoutingConfig read_routing(const Context& context, MapReader& root,
   return routing;
 }
 
+bool is_currency_code(std::string_view code) {
+  return code.size() == 3 &&
+         std::all_of(code.begin(), code.end(), [](char c) { return c >= 'A' && c <= 'Z'; });
+}
+
+// Hosting plans are the supplier's names ("Free", "10k"): letters, digits, '-', '_' and '.'.
+bool is_plan_name(std::string_view name) {
+  return !name.empty() && name.size() <= 64 && std::all_of(name.begin(), name.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '_' || c == '.';
+  });
+}
+
+// Every domain and certificate route must have a price once prices are configured: an
+// action without one would be sold for nothing. `where` is the block the price belongs in.
+void check_routes_priced(const Context& context, const PricingConfig& pricing,
+                         const RoutingConfig& routing, const Value& domains_where,
+                         const Value& ssl_where) {
+  for (const auto& [suffix, instances] : routing.domains) {
+    const bool priced = suffix == "*"
+                            ? std::any_of(pricing.domains.begin(), pricing.domains.end(),
+                                          [](const auto& price) { return price.first == "*"; })
+                            : pricing.domain(suffix.substr(1)) != nullptr;
+    if (!priced) {
+      context.fail(domains_where.mark, domains_where.path,
+                   "the domain route \"" + suffix + "\" has no price: add \"" + suffix +
+                       "\" (or a \"*\" default) with register, transfer and renew prices");
+    }
+  }
+  for (const auto& [product, instances] : routing.ssl) {
+    if (!pricing.certificate(product)) {
+      context.fail(ssl_where.mark, ssl_where.path,
+                   "the ssl route '" + product + "' has no price: add '" + product + "'");
+    }
+  }
+}
+
+PricingConfig read_pricing(const Context& context, MapReader& root, const RoutingConfig& routing) {
+  PricingConfig pricing;
+  std::optional<MapReader> block = root.map("pricing");
+  if (!block) return pricing;
+  pricing.configured = true;
+  if (const std::optional<Value> currency = block->find("currency")) {
+    pricing.currency = detail::read_string(context, *currency);
+    if (!is_currency_code(pricing.currency)) {
+      context.fail(currency->mark, currency->path,
+                   "expected an ISO 4217 currency code: 3 uppercase letters, e.g. USD");
+    }
+  }
+  const int exponent = currency_exponent(pricing.currency);
+  const auto amount = [&](const Value& value) {
+    return read_amount(context, value, exponent, pricing.currency);
+  };
+
+  Value domains_where = block->self();
+  if (std::optional<MapReader> domains = block->map("domains")) {
+    domains_where = domains->self();
+    for (const MapReader::Entry& entry : domains->entries()) {
+      if (!is_domain_suffix(entry.key)) {
+        context.fail(entry.key_value.mark, entry.key_value.path,
+                     "invalid domain suffix '" + entry.key +
+                         "': use \"*\" or a lowercase suffix starting with a dot, e.g. \".co.ke\"");
+      }
+      if (entry.value.node.IsNull()) {
+        context.fail(entry.value.mark, entry.value.path,
+                     "expected { register: ..., transfer: ..., renew: ... }");
+      }
+      MapReader prices(context, entry.value);
+      DomainPrices price;
+      price.register_per_year = amount(prices.require("register", "the price of one year"));
+      price.transfer = amount(prices.require("transfer", "the price of a transfer in"));
+      price.renew_per_year = amount(prices.require("renew", "the price of one year"));
+      prices.finish();
+      pricing.domains.emplace_back(entry.key, price);
+    }
+    domains->finish();
+  }
+  Value ssl_where = block->self();
+  if (std::optional<MapReader> ssl = block->map("ssl")) {
+    ssl_where = ssl->self();
+    for (std::string_view product : kSslProducts) {
+      if (const std::optional<Value> price = ssl->find(product)) {
+        pricing.ssl.emplace(product, amount(*price));
+      }
+    }
+    ssl->finish();
+  }
+  if (std::optional<MapReader> hosting = block->map("hosting")) {
+    for (const MapReader::Entry& entry : hosting->entries()) {
+      if (!is_plan_name(entry.key)) {
+        context.fail(entry.key_value.mark, entry.key_value.path,
+                     "invalid plan name '" + entry.key +
+                         "': use letters, digits, '-', '_' and '.' as the supplier spells it");
+      }
+      pricing.hosting.emplace(entry.key, amount(entry.value));
+    }
+    hosting->finish();
+  }
+  block->finish();
+  check_routes_priced(context, pricing, routing, domains_where, ssl_where);
+  return pricing;
+}
+
 // YAML's plain scalars may not hold '{' or '}' in flow style, so `token: ${ADMIN_TOKEN}` inside
 // `admin: { ... }` (the documented shape) would not parse. A bare `${NAME}` standing alone as a
 // value is quoted before parsing; quoted text and comments are left alone.
@@ -500,6 +636,7 @@ Config parse_config(std::string_view yaml_text, std::string_view label, std::str
   config.jobs = read_jobs(reader);
   config.providers = read_providers(context, reader, schemas);
   config.routing = read_routing(context, reader, config.providers, schemas);
+  config.pricing = read_pricing(context, reader, config.routing);
   reader.finish();
   return config;
 }

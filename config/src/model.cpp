@@ -51,6 +51,39 @@ const std::vector<std::string>* find_route(
   return found == routes.end() ? nullptr : &found->second;
 }
 
+// The value of the longest suffix matching `domain_name` on a label boundary, else of "*";
+// nullptr when neither. Case-insensitive; a trailing dot is ignored.
+template <typename Value>
+const Value* longest_suffix(const std::vector<std::pair<std::string, Value>>& entries,
+                            std::string_view domain_name) {
+  std::string dotted = ".";
+  for (char c : domain_name)
+    dotted += lower(c);
+  if (dotted.size() > 1 && dotted.back() == '.') dotted.pop_back();
+
+  const Value* best = nullptr;
+  const Value* fallback = nullptr;
+  std::size_t best_length = 0;
+  for (const auto& [suffix, value] : entries) {
+    if (suffix == "*") {
+      fallback = &value;
+    } else if (dotted.ends_with(suffix) && suffix.size() > best_length) {
+      // The suffix starts with a dot, so it can only match on a label boundary.
+      best = &value;
+      best_length = suffix.size();
+    }
+  }
+  return best != nullptr ? best : fallback;
+}
+
+template <typename Value>
+std::optional<Value> find_value(const std::map<std::string, Value, std::less<>>& values,
+                                std::string_view key) {
+  const auto found = values.find(key);
+  if (found == values.end()) return std::nullopt;
+  return found->second;
+}
+
 }  // namespace
 
 std::string_view category_name(Category category) {
@@ -112,24 +145,7 @@ std::vector<std::string> ProviderConfig::secret_values() const {
 }
 
 const std::vector<std::string>* RoutingConfig::route_domain(std::string_view domain_name) const {
-  std::string dotted = ".";
-  for (char c : domain_name)
-    dotted += lower(c);
-  if (dotted.size() > 1 && dotted.back() == '.') dotted.pop_back();
-
-  const std::vector<std::string>* best = nullptr;
-  const std::vector<std::string>* fallback = nullptr;
-  std::size_t best_length = 0;
-  for (const auto& [suffix, instances] : domains) {
-    if (suffix == "*") {
-      fallback = &instances;
-    } else if (dotted.ends_with(suffix) && suffix.size() > best_length) {
-      // The suffix starts with a dot, so it can only match on a label boundary.
-      best = &instances;
-      best_length = suffix.size();
-    }
-  }
-  return best != nullptr ? best : fallback;
+  return longest_suffix(domains, domain_name);
 }
 
 const std::vector<std::string>* RoutingConfig::route_ssl(std::string_view product) const {
@@ -138,6 +154,33 @@ const std::vector<std::string>* RoutingConfig::route_ssl(std::string_view produc
 
 const std::vector<std::string>* RoutingConfig::route_hosting(std::string_view product) const {
   return find_route(hosting, product);
+}
+
+const DomainPrices* PricingConfig::domain(std::string_view domain_name) const {
+  return longest_suffix(domains, domain_name);
+}
+
+std::optional<std::int64_t> PricingConfig::certificate(std::string_view product) const {
+  return find_value(ssl, product);
+}
+
+std::optional<std::int64_t> PricingConfig::hosting_plan(std::string_view plan) const {
+  return find_value(hosting, plan);
+}
+
+int currency_exponent(std::string_view currency) {
+  // ISO 4217's minor units: the currencies without one, and those with three digits.
+  static constexpr std::string_view kNoDecimals[] = {"BIF", "CLP", "DJF", "GNF", "ISK", "JPY",
+                                                     "KMF", "KRW", "PYG", "RWF", "UGX", "UYI",
+                                                     "VND", "VUV", "XAF", "XOF", "XPF"};
+  static constexpr std::string_view kThreeDecimals[] = {"BHD", "IQD", "JOD", "KWD",
+                                                        "LYD", "OMR", "TND"};
+  const auto listed = [currency](const auto& codes) {
+    return std::find(std::begin(codes), std::end(codes), currency) != std::end(codes);
+  };
+  if (listed(kNoDecimals)) return 0;
+  if (listed(kThreeDecimals)) return 3;
+  return 2;
 }
 
 Environment process_environment() {

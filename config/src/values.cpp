@@ -1,5 +1,6 @@
 #include "values.hpp"
 
+#include <algorithm>
 #include <arpa/inet.h>
 #include <cerrno>
 #include <charconv>
@@ -72,6 +73,18 @@ bool is_variable_name(std::string_view name) {
   }
   return true;
 }
+
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
+
+bool all_digits(std::string_view text) {
+  return !text.empty() && std::all_of(text.begin(), text.end(), is_digit);
+}
+
+// Amounts beyond this many minor units are refused, so that quantities times prices and the
+// sum of a month of orders stay far from the limits of 64 bits.
+constexpr std::int64_t kMaxMinorUnits = 1'000'000'000'000'000;  // 10^15
 
 }  // namespace
 
@@ -208,6 +221,40 @@ core::Result<std::string> expand_environment(std::string_view text, const Enviro
     }
   }
   return out;
+}
+
+core::Result<std::int64_t> parse_amount(std::string_view text, int exponent,
+                                        std::string_view unit) {
+  static const std::string kShape = "expected a decimal amount such as 12.50";
+  if (text.starts_with('-')) return invalid("must not be negative");
+  const std::size_t dot = text.find('.');
+  const std::string_view whole = text.substr(0, dot);
+  const std::string_view fraction =
+      dot == std::string_view::npos ? std::string_view() : text.substr(dot + 1);
+  const bool has_exponent = text.find_first_of("eE") != std::string_view::npos &&
+                            text.find_first_not_of("0123456789.eE+-") == std::string_view::npos;
+  if (has_exponent) return invalid("write the amount without an exponent, e.g. 1500.00");
+  if (!all_digits(whole) || (dot != std::string_view::npos && !all_digits(fraction))) {
+    return invalid(kShape);
+  }
+  if (whole.size() > 1 && whole.front() == '0') {
+    return invalid(kShape + " (without leading zeros)");
+  }
+  if (fraction.size() > static_cast<std::size_t>(exponent)) {
+    return invalid(std::string(unit) + " amounts have " +
+                   (exponent == 0 ? std::string("no decimals")
+                                  : "at most " + std::to_string(exponent) + " decimals"));
+  }
+  // Digits of the whole part and the fraction padded to `exponent` digits: the minor units.
+  std::string digits(whole);
+  digits.append(fraction);
+  digits.append(static_cast<std::size_t>(exponent) - fraction.size(), '0');
+  std::int64_t minor = 0;
+  const auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), minor);
+  if (error != std::errc() || end != digits.data() + digits.size() || minor > kMaxMinorUnits) {
+    return invalid("the amount is too large");
+  }
+  return minor;
 }
 
 std::string unreadable_reason(const std::filesystem::path& path) {

@@ -23,6 +23,12 @@ bool is_ip_literal(std::string_view text);
 // Replaces each ${NAME} with the variable's value; "$${" stands for a literal "${".
 core::Result<std::string> expand_environment(std::string_view text, const Environment& env);
 
+// A non-negative decimal amount ("12", "12.5", "0.10") in minor units of a currency whose
+// minor unit has `exponent` decimals, read exactly from its text (never through a double): no
+// sign, no exponent, no leading zeros, at most `exponent` decimals. `unit` names the currency
+// in messages ("USD amounts have at most 2 decimals").
+core::Result<std::int64_t> parse_amount(std::string_view text, int exponent, std::string_view unit);
+
 // Why `path` cannot be opened for reading, or empty when it can.
 std::string unreadable_reason(const std::filesystem::path& path);
 

@@ -344,7 +344,8 @@ std::optional<std::string> open_private_key(const Services& services, std::strin
 
 net::awaitable<core::Result<store::CertificateRecord>> save_certificate(
     const Services& services, store::CertificateRecord record,
-    std::vector<store::EventRecord> events, std::optional<std::string> sealed_key, bool insert) {
+    std::vector<store::EventRecord> events, std::optional<std::string> sealed_key, bool insert,
+    std::optional<NewOrder> order) {
   co_return co_await services.store.write<store::CertificateRecord>(
       [&](store::Database& db) -> core::Result<store::CertificateRecord> {
         if (insert) {
@@ -357,6 +358,7 @@ net::awaitable<core::Result<store::CertificateRecord>> save_certificate(
         }
         for (const auto& event : events)
           store::events::append(db, event);
+        if (order) insert_order(db, *order);
         return record;
       });
 }

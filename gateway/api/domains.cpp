@@ -244,13 +244,15 @@ bool attributes_differ(const core::Domain& before, const core::Domain& after) {
 }
 
 net::awaitable<core::Result<store::DomainRecord>> save_domain(
-    const Services& services, store::DomainRecord domain, std::vector<store::EventRecord> events) {
+    const Services& services, store::DomainRecord domain, std::vector<store::EventRecord> events,
+    std::optional<NewOrder> order) {
   domain.updated_at = services.clock.now();
   co_return co_await services.store.write<store::DomainRecord>(
-      [&domain, &events](store::Database& db) -> core::Result<store::DomainRecord> {
+      [&domain, &events, &order](store::Database& db) -> core::Result<store::DomainRecord> {
         store::domains::update(db, domain);
         for (const auto& event : events)
           store::events::append(db, event);
+        if (order) insert_order(db, *order);
         return domain;
       });
 }

@@ -4,6 +4,7 @@
 
 #include <boost/beast/http/field.hpp>
 
+#include "portico/api/billing.hpp"
 #include "portico/api/envelope.hpp"
 #include "portico/api/keys.hpp"
 #include "portico/core/crypto.hpp"
@@ -154,6 +155,7 @@ net::awaitable<server::Response> Frontend::dispatch(RequestContext& context) {
     auto principal = co_await authenticate_partner(context.request);
     if (!principal) co_return error_response(context.request_id, principal.error());
     context.principal = std::move(*principal);
+    services_.usage.count(*context.principal, services_.clock.now());
   } else if (match.route->access == Access::admin) {
     if (auto status = authenticate_admin(context.request); !status) {
       co_return error_response(context.request_id, status.error());

@@ -21,6 +21,9 @@ Router public_router(Services& services) {
   add_capability_routes(router, services);
   add_certificate_routes(router, services);
   add_hosting_routes(router, services);
+  add_order_routes(router, services);
+  add_invoice_routes(router, services);
+  add_usage_routes(router, services);
   return router;
 }
 

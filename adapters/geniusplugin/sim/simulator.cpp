@@ -100,7 +100,7 @@ std::optional<std::int64_t> parse_amount(std::string_view text) {
   for (const char c : whole)
     cents = cents * 10 + (c - '0');
   cents *= 100;
-  if (!fraction.empty()) cents += (fraction[0] - '0') * 10;
+  if (!fraction.empty()) cents += static_cast<std::int64_t>(fraction[0] - '0') * 10;
   if (fraction.size() == 2) cents += fraction[1] - '0';
   return cents;
 }

@@ -15,6 +15,7 @@
 #include "portico/core/ids.hpp"
 #include "portico/core/names.hpp"
 #include "portico/core/pki.hpp"
+#include "portico/core/text.hpp"
 
 namespace portico::api {
 
@@ -203,6 +204,35 @@ core::Result<GeneratedKey> prepare_key(core::CertificateRequest& request,
   return GeneratedKey{std::move(made->private_key_pem)};
 }
 
+// What a new certificate order (or a renewal) is billed as: the first of its routing products
+// that has a price (a wildcard without its own price is priced as its level), else the first.
+BillableAction certificate_billing(const Services& services,
+                                   const store::CertificateRecord& record) {
+  const core::CertificateRequest& request = record.request;
+  const std::vector<std::string> products = certificate_products(request);
+  std::string product = products.front();
+  for (const std::string& candidate : products) {
+    if (services.config.pricing.certificate(candidate)) {
+      product = candidate;
+      break;
+    }
+  }
+  std::string description = request.common_name + " " +
+                            core::text::uppercase(core::name_of(request.type)) + " certificate";
+  if (!request.san_names.empty()) {
+    description += ", " + std::to_string(request.san_names.size() + 1) + " names";
+  }
+  const bool renewal = !record.renewal_of.empty();
+  if (renewal) description += ", renewal";
+  return {.action = renewal ? "ssl.renew" : "ssl.order",
+          .product = std::move(product),
+          .object_id = record.id,
+          .customer_id = record.customer_id,
+          .description = std::move(description),
+          .provider_instance = record.provider_instance,
+          .quantity = 1};
+}
+
 // Places the order at the route's instances (failing over only while one cannot be reached)
 // and records it with its first event.
 net::awaitable<core::Result<store::CertificateRecord>> place_order(Services& services,
@@ -260,8 +290,11 @@ net::awaitable<core::Result<store::CertificateRecord>> place_order(Services& ser
   auto events = apply_view(services, record, std::move(*placed), context.request_id, supplier_key);
   if (!events) co_return events.error();
   if (supplier_key) sealed = std::move(supplier_key);
+  // Named, of the parameter's type: only a plain move happens inside the co_await below.
+  std::optional<NewOrder> billed =
+      make_order(services, context, certificate_billing(services, record));
   co_return co_await save_certificate(services, std::move(record), std::move(*events),
-                                      std::move(sealed), true);
+                                      std::move(sealed), true, std::move(billed));
 }
 
 net::awaitable<server::Response> create_certificate(Services& services, RequestContext& context) {

@@ -141,10 +141,33 @@ core::Result<OrderBody> read_order(const rapidjson::Value& document, std::string
   return order;
 }
 
-// Records a domain the supplier just created, with its event.
+// The pricing key of a name: the longest priced suffix (".co.ke") or "*"; without a
+// `pricing:` section, the key of the route that serves it.
+std::string priced_suffix(const Services& services, std::string_view name) {
+  const config::PricingConfig& pricing = services.config.pricing;
+  if (const config::DomainPrices* prices = pricing.domain(name)) {
+    for (const auto& [suffix, candidate] : pricing.domains) {
+      if (&candidate == prices) return suffix;
+    }
+  }
+  const config::RoutingConfig& routing = services.config.routing;
+  if (const std::vector<std::string>* instances = routing.route_domain(name)) {
+    for (const auto& [suffix, candidate] : routing.domains) {
+      if (&candidate == instances) return suffix;
+    }
+  }
+  return "*";
+}
+
+std::string years_text(std::int64_t years) {
+  return std::to_string(years) + (years == 1 ? " year" : " years");
+}
+
+// Records a domain the supplier just created, with its event and its order, in one
+// transaction.
 net::awaitable<core::Result<store::DomainRecord>> record_new_domain(
     const Services& services, const RequestContext& context, const OrderBody& order,
-    const adapters::ProviderInstance& instance, core::Domain domain, const char* event_type) {
+    const adapters::ProviderInstance& instance, core::Domain domain, bool transfer) {
   const Principal& partner = context.partner();
   const core::TimePoint now = services.clock.now();
   domain.name = order.name;
@@ -161,13 +184,26 @@ net::awaitable<core::Result<store::DomainRecord>> record_new_domain(
                              .created_at = now,
                              .updated_at = now,
                              .synced_at = now};
-  store::EventRecord event = make_event(services, event_type, record, context.request_id);
+  store::EventRecord event =
+      make_event(services, transfer ? "domain.transfer_started" : "domain.registered", record,
+                 context.request_id);
+  // A transfer is priced per transfer; a registration per year.
+  NewOrder billed = make_order(
+      services, context,
+      {.action = transfer ? "domain.transfer" : "domain.register",
+       .product = priced_suffix(services, order.name),
+       .object_id = record.id,
+       .customer_id = order.customer_id,
+       .description = order.name + (transfer ? ", transfer in" : ", " + years_text(order.years)),
+       .provider_instance = instance.config().name,
+       .quantity = transfer ? 1 : order.years});
   co_return co_await services.store.write<store::DomainRecord>(
-      [&record, &event](store::Database& db) -> core::Result<store::DomainRecord> {
+      [&record, &event, &billed](store::Database& db) -> core::Result<store::DomainRecord> {
         if (store::domains::insert(db, record) == store::domains::InsertOutcome::name_taken) {
           return Error::conflict("domain_exists", "This domain is already recorded.", "name");
         }
         store::events::append(db, event);
+        insert_order(db, billed);
         return record;
       });
 }
@@ -211,8 +247,7 @@ net::awaitable<server::Response> order_domain(Services& services, RequestContext
   if (!placed) co_return error_response(context.request_id, placed.error());
   if (transfer) placed->status = core::DomainStatus::pending_transfer;
   auto record =
-      co_await record_new_domain(services, context, *order, *used, std::move(*placed),
-                                 transfer ? "domain.transfer_started" : "domain.registered");
+      co_await record_new_domain(services, context, *order, *used, std::move(*placed), transfer);
   if (!record) co_return error_response(context.request_id, record.error());
   co_return domain_response(context, transfer ? 202 : 201, *record);
 }
@@ -591,7 +626,18 @@ net::awaitable<server::Response> renew_domain(Services& services, RequestContext
           core::json::write_null(out, "expires_at");
         }
       }));
-  auto saved = co_await save_domain(services, std::move(domain), std::move(events));
+  // Named, of the parameter's type: only a plain move happens inside the co_await below.
+  std::optional<NewOrder> billed =
+      make_order(services, context,
+                 {.action = "domain.renew",
+                  .product = priced_suffix(services, domain.domain.name),
+                  .object_id = domain.id,
+                  .customer_id = domain.customer_id,
+                  .description = domain.domain.name + ", renewal, " + years_text(years),
+                  .provider_instance = domain.provider_instance,
+                  .quantity = years});
+  auto saved =
+      co_await save_domain(services, std::move(domain), std::move(events), std::move(billed));
   if (!saved) co_return error_response(context.request_id, saved.error());
   co_return domain_response(context, 200, *saved);
 }
@@ -661,8 +707,14 @@ net::awaitable<server::Response> end_domain(Services& services, RequestContext& 
   auto registrar = registrar_of(
       services, domain, release ? core::Operation::domain_release : core::Operation::domain_delete);
   if (!registrar) co_return error_response(context.request_id, registrar.error());
-  auto done = release ? co_await (*registrar)->release(domain.domain.name, *transfer_tag)
-                      : co_await (*registrar)->remove(domain.domain.name);
+  // Not one conditional expression of two co_awaits: GCC 12 destroys its result twice (a
+  // refusal's Error crashed the hosting twin of this code).
+  core::Status done = core::Ok{};
+  if (release) {
+    done = co_await (*registrar)->release(domain.domain.name, *transfer_tag);
+  } else {
+    done = co_await (*registrar)->remove(domain.domain.name);
+  }
   if (!done) co_return error_response(context.request_id, done.error());
 
   const core::DomainStatus previous = domain.domain.status;

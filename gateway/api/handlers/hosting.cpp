@@ -4,6 +4,8 @@
 // before any supplier call; the supplier acts first and the gateway records the outcome, its
 // event and its order in one transaction only when it succeeded. Passwords are shown once and
 // never stored.
+#include "portico/store/hosting.hpp"
+
 #include <algorithm>
 
 #include "portico/api/billing.hpp"
@@ -15,7 +17,6 @@
 #include "portico/core/ids.hpp"
 #include "portico/core/names.hpp"
 #include "portico/core/text.hpp"
-#include "portico/store/hosting.hpp"
 
 namespace portico::api {
 
@@ -37,8 +38,7 @@ struct HostingRoute {
 };
 
 core::Result<HostingRoute> route_hosting(const Services& services,
-                                         const std::optional<std::string>& product,
-                                         bool livemode) {
+                                         const std::optional<std::string>& product, bool livemode) {
   const auto& routes = services.config.routing.hosting;
   HostingRoute route;
   if (product) {
@@ -80,10 +80,9 @@ Error invalid_plan(const core::Capabilities& capabilities, std::string_view plan
   std::string offered;
   for (const std::string& name : capabilities.plans)
     offered += (offered.empty() ? "" : ", ") + name;
-  return Error::unprocessable("invalid_plan",
-                              "'" + std::string(plan) + "' is not a plan of this product; plans: " +
-                                  offered + ".",
-                              "plan");
+  return Error::unprocessable(
+      "invalid_plan",
+      "'" + std::string(plan) + "' is not a plan of this product; plans: " + offered + ".", "plan");
 }
 
 // Stricter than the supplier's own rule, so a password the gateway accepts is never refused.
@@ -95,8 +94,8 @@ core::Status check_password(std::string_view password) {
   const bool printable = std::all_of(password.begin(), password.end(), [](char c) {
     return static_cast<unsigned char>(c) >= 0x20 && c != 0x7f;
   });
-  if (password.size() < kMinPasswordLength || password.size() > kMaxPasswordLength ||
-      !printable || !has(std::islower) || !has(std::isupper) || !has(std::isdigit)) {
+  if (password.size() < kMinPasswordLength || password.size() > kMaxPasswordLength || !printable ||
+      !has(std::islower) || !has(std::isupper) || !has(std::isdigit)) {
     return Error::invalid_request("weak_password",
                                   "'password' needs 12 to 128 printable characters with a "
                                   "lowercase letter, an uppercase letter and a digit.",
@@ -115,7 +114,8 @@ std::string generate_password(core::Random& random) {
 
 // The body's optional password, or a generated one.
 std::optional<std::string> read_password(core::json::ObjectReader& body) {
-  return body.string("password", {.max_length = kMaxPasswordLength});
+  // Any length reads: check_password() names the rule, rather than a bare length error.
+  return body.string("password", {.max_length = 4096});
 }
 
 core::Result<std::string> password_or_generated(const Services& services,
@@ -318,8 +318,10 @@ net::awaitable<server::Response> create_hosting(Services& services, RequestConte
       [&](adapters::ProviderInstance& instance) -> core::Async<core::HostingPackage> {
         core::HostingProvisioner& provisioner = *instance.hosting();
         plan = *plan_named(provisioner.capabilities(), *plan_text);
-        co_return co_await provisioner.create(
-            {.domain = *domain, .plan = plan, .email = *email, .password = *password});
+        // Named: GCC 12 destroys an aggregate temporary in a co_await twice (store.hpp).
+        const core::HostingRequest request{
+            .domain = *domain, .plan = plan, .email = *email, .password = *password};
+        co_return co_await provisioner.create(request);
       },
       &used);
   if (!created) co_return error_response(context.request_id, created.error());
@@ -453,8 +455,13 @@ net::awaitable<server::Response> set_suspended(Services& services, RequestContex
   const HostingStatus wanted = suspend ? HostingStatus::suspended : HostingStatus::active;
   const HostingStatus before = record.package.status;
   if (before == wanted) co_return hosting_response(context, 200, record);
-  auto done = suspend ? co_await open->provisioner->suspend(record.package)
-                      : co_await open->provisioner->unsuspend(record.package);
+  // Not one conditional expression of two co_awaits: GCC 12 destroys its result twice.
+  core::Status done = core::Ok{};
+  if (suspend) {
+    done = co_await open->provisioner->suspend(record.package);
+  } else {
+    done = co_await open->provisioner->unsuspend(record.package);
+  }
   if (!done) co_return error_response(context.request_id, done.error());
   record.package.status = wanted;
   record.package.supplier_status = suspend ? "suspended" : "active";
@@ -497,8 +504,7 @@ net::awaitable<server::Response> rotate_password(Services& services, RequestCont
   if (!done) co_return error_response(context.request_id, done.error());
   record.updated_at = services.clock.now();
   std::vector<store::EventRecord> events;
-  events.push_back(
-      hosting_event(services, "hosting.password_changed", record, context.request_id));
+  events.push_back(hosting_event(services, "hosting.password_changed", record, context.request_id));
   auto saved = co_await save_hosting(services, std::move(record), std::move(events), std::nullopt);
   if (!saved) co_return error_response(context.request_id, saved.error());
   co_return hosting_response(context, 200, *saved, &*password);

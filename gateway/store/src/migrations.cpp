@@ -131,6 +131,65 @@ CREATE TABLE private_keys(
 );
 )sql";
 
+// Billing: one order per billable action, written in the transaction of the object it bills,
+// and invoices summing them per partner, mode, customer, UTC month and currency (a row per
+// group, its total kept exact in minor units as orders arrive). customer_key is the customer
+// id or '' for orders without one: NULLs never collide in a UNIQUE constraint. api_usage
+// counts API calls per key and UTC day ("2026-11-22"); orders are counted from their table.
+constexpr std::string_view kBilling = R"sql(
+CREATE TABLE invoices(
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  id TEXT NOT NULL UNIQUE,
+  partner_id TEXT NOT NULL REFERENCES partners(id),
+  livemode INTEGER NOT NULL,
+  customer_key TEXT NOT NULL,
+  customer_id TEXT REFERENCES customers(id),
+  period TEXT NOT NULL,
+  currency TEXT NOT NULL,
+  total INTEGER NOT NULL,
+  order_count INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  UNIQUE (partner_id, livemode, customer_key, period, currency)
+);
+CREATE INDEX invoices_partner_period ON invoices(partner_id, livemode, period, seq);
+
+CREATE TABLE orders(
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  id TEXT NOT NULL UNIQUE,
+  partner_id TEXT NOT NULL REFERENCES partners(id),
+  livemode INTEGER NOT NULL,
+  customer_id TEXT REFERENCES customers(id),
+  key_id TEXT REFERENCES api_keys(id),
+  action TEXT NOT NULL,
+  product TEXT NOT NULL,
+  object_id TEXT NOT NULL,
+  description TEXT NOT NULL,
+  provider_instance TEXT NOT NULL,
+  quantity INTEGER NOT NULL,
+  unit_amount INTEGER NOT NULL,
+  amount INTEGER NOT NULL,
+  currency TEXT NOT NULL,
+  invoice_id TEXT NOT NULL REFERENCES invoices(id),
+  request_id TEXT,
+  created_at INTEGER NOT NULL
+);
+CREATE INDEX orders_partner_seq ON orders(partner_id, livemode, seq);
+CREATE INDEX orders_invoice ON orders(invoice_id, seq);
+CREATE INDEX orders_object ON orders(object_id);
+CREATE INDEX orders_partner_created ON orders(partner_id, livemode, created_at);
+
+CREATE TABLE api_usage(
+  key_id TEXT NOT NULL REFERENCES api_keys(id),
+  day TEXT NOT NULL,
+  partner_id TEXT NOT NULL REFERENCES partners(id),
+  livemode INTEGER NOT NULL,
+  calls INTEGER NOT NULL,
+  PRIMARY KEY (key_id, day)
+);
+CREATE INDEX api_usage_partner_day ON api_usage(partner_id, livemode, day);
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& builtin_migrations() {
@@ -138,6 +197,7 @@ const std::vector<Migration>& builtin_migrations() {
       {1, "initial", std::string(kInitial)},
       {2, "domains", std::string(kDomains)},
       {3, "certificates", std::string(kCertificates)},
+      {4, "billing", std::string(kBilling)},
   };
   return migrations;
 }

@@ -17,6 +17,7 @@
 #include "portico/jobs/balance_check.hpp"
 #include "portico/jobs/certificate_sync.hpp"
 #include "portico/jobs/domain_sync.hpp"
+#include "portico/jobs/usage_flush.hpp"
 #include "portico/server/http_server.hpp"
 #include "portico/server/logger.hpp"
 #include "portico/server/metrics.hpp"
@@ -43,6 +44,8 @@ class App {
   std::uint16_t api_port() const { return api_server_->port(); }
   std::uint16_t admin_port() const { return admin_server_->port(); }
   store::Store& store() { return *store_; }
+  // Writes the API call counts held in memory now (tests; the job does it on its own).
+  jobs::UsageFlush& usage_flush() { return *usage_flush_; }
 
   // Serves on config.server.threads threads until a graceful stop completes. With
   // `handle_signals`, SIGINT and SIGTERM start that stop.
@@ -65,6 +68,7 @@ class App {
   std::unique_ptr<jobs::DomainSync> domain_sync_;
   std::unique_ptr<jobs::CertificateSync> certificate_sync_;
   std::unique_ptr<jobs::BalanceCheck> balance_check_;
+  std::unique_ptr<jobs::UsageFlush> usage_flush_;
   std::unique_ptr<api::Frontend> api_frontend_;
   std::unique_ptr<api::Frontend> admin_frontend_;
   std::unique_ptr<server::HttpServer> api_server_;

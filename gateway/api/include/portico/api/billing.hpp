@@ -41,15 +41,16 @@ struct NewOrder {
   store::OrderRecord order;
   std::string new_invoice_id;
 };
-NewOrder make_order(const Services& services, const RequestContext& context,
-                    BillableAction action);
+NewOrder make_order(const Services& services, const RequestContext& context, BillableAction action);
 
 // Writes a NewOrder (inside a Store::write).
 void insert_order(store::Database& db, NewOrder& order);
 
-// The public `order` and `invoice` objects.
+// The public `order` and `invoice` objects. An invoice is "open" until its month has ended at
+// `now` (the injected clock's time), "closed" after.
 void write_order(core::json::Writer& out, const store::OrderRecord& order);
-void write_invoice(core::json::Writer& out, const store::InvoiceRecord& invoice);
+void write_invoice(core::json::Writer& out, const store::InvoiceRecord& invoice,
+                   core::TimePoint now);
 // "12.50" for 1250 minor units of a 2-digit currency.
 std::string format_amount(std::int64_t minor, std::string_view currency);
 

@@ -7,6 +7,7 @@
 
 #include <boost/asio/awaitable.hpp>
 
+#include "portico/api/billing.hpp"
 #include "portico/api/context.hpp"
 #include "portico/api/services.hpp"
 #include "portico/core/json.hpp"
@@ -62,11 +63,12 @@ std::string seal_private_key(const Services& services, std::string_view object_i
 std::optional<std::string> open_private_key(const Services& services, std::string_view object_id,
                                             std::string_view sealed);
 
-// Writes the record (insert when `insert`), a sealed key and the events in one transaction.
+// Writes the record (insert when `insert`), a sealed key, the events and the order that bills
+// it (a new order or renewal) in one transaction.
 boost::asio::awaitable<core::Result<store::CertificateRecord>> save_certificate(
     const Services& services, store::CertificateRecord record,
     std::vector<store::EventRecord> events, std::optional<std::string> sealed_key,
-    bool insert = false);
+    bool insert = false, std::optional<NewOrder> order = std::nullopt);
 
 // The public `certificate` object; names and dates of an issued certificate are read from
 // its PEM.

@@ -8,6 +8,7 @@
 
 #include <boost/asio/awaitable.hpp>
 
+#include "portico/api/billing.hpp"
 #include "portico/api/context.hpp"
 #include "portico/api/services.hpp"
 #include "portico/core/json.hpp"
@@ -107,9 +108,11 @@ void write_previous_attributes(core::json::Writer& out, const core::Domain& befo
                                const core::Domain& after);
 bool attributes_differ(const core::Domain& before, const core::Domain& after);
 
-// Saves a changed domain and its events in one transaction; returns the saved record.
+// Saves a changed domain, its events and the order that bills the change (a renewal) in one
+// transaction; returns the saved record.
 boost::asio::awaitable<core::Result<store::DomainRecord>> save_domain(
-    const Services& services, store::DomainRecord domain, std::vector<store::EventRecord> events);
+    const Services& services, store::DomainRecord domain, std::vector<store::EventRecord> events,
+    std::optional<NewOrder> order = std::nullopt);
 
 // Reads a contact object ({"first_name",...}) into `contact`, failing through `reader`.
 void read_contact(core::json::ObjectReader& reader, std::string_view name, bool required,

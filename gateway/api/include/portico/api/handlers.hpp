@@ -17,6 +17,9 @@ void add_glue_record_routes(Router& router, Services& services);
 void add_capability_routes(Router& router, Services& services);
 void add_certificate_routes(Router& router, Services& services);
 void add_hosting_routes(Router& router, Services& services);
+void add_order_routes(Router& router, Services& services);
+void add_invoice_routes(Router& router, Services& services);
+void add_usage_routes(Router& router, Services& services);
 
 // Adds a partner route served by `handler(services, context)`.
 using ServiceHandler = boost::asio::awaitable<server::Response> (*)(Services&, RequestContext&);
