@@ -96,6 +96,9 @@ class HostingE2e : public HostingTest {
   // The password is in none of the places a secret could leak to.
   void expect_kept_nowhere(const std::string& password) {
     ASSERT_FALSE(password.empty());
+    // The places looked at hold what they should: the packages, the requests.
+    ASSERT_TRUE(has(database_bytes(), "hosting.provisioned"));
+    ASSERT_TRUE(has(log_text(), "/api/v1/hosting"));
     EXPECT_FALSE(has(database_bytes(), password)) << "in the database file";
     EXPECT_FALSE(has(log_text(), password)) << "in the log";
     EXPECT_FALSE(has(list("/api/v1/hosting").body, password)) << "in the list";
