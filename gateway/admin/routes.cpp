@@ -146,8 +146,8 @@ net::awaitable<Response> health(api::Services& services, RequestContext& context
           core::json::write(out, "provider", name);
           core::json::write(out, "message",
                             "The prepaid balance (" +
-                                api::format_amount(snapshot.balance->amount_minor, currency) +
-                                " " + currency + ") is under the floor of " +
+                                api::format_amount(snapshot.balance->amount_minor, currency) + " " +
+                                currency + ") is under the floor of " +
                                 api::format_amount(*instance->config().credit_floor, currency) +
                                 ": top up the account before orders fail.");
           out.EndObject();
@@ -278,10 +278,10 @@ api::Router admin_router(api::Services& services, Jobs jobs) {
   router.add({"POST", "/admin/partners/{id}/keys", api::Access::admin, bind(create_key_route)});
   router.add({"DELETE", "/admin/keys/{id}", api::Access::admin, bind(revoke_key_route)});
   const auto add_job = [&router](const char* path, const char* name, JobPass pass) {
-    router.add({"POST", path, api::Access::admin,
-                [name, pass = std::move(pass)](RequestContext& context) {
-                  return run_job(pass, name, context);
-                }});
+    router.add(
+        {"POST", path, api::Access::admin, [name, pass = std::move(pass)](RequestContext& context) {
+           return run_job(pass, name, context);
+         }});
   };
   add_job("/admin/jobs/domain-sync", "domain_sync",
           [&sync = jobs.domain_sync](bool all) { return sync.run_once(all); });

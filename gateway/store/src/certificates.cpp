@@ -7,6 +7,8 @@
 #include "portico/core/json.hpp"
 #include "portico/core/names.hpp"
 
+#include "object_list.hpp"
+
 namespace portico::store {
 
 namespace {
@@ -312,45 +314,10 @@ std::optional<Page<CertificateRecord>> list(Database& db, std::string_view partn
                                             bool livemode, const CertificateFilter& filter,
                                             int limit,
                                             std::optional<std::string_view> starting_after) {
-  limit = std::max(limit, 1);
-  std::int64_t before_seq = INT64_MAX;
-  if (starting_after) {
-    Statement cursor = db.prepare(
-        "SELECT seq FROM objects WHERE id = ? AND kind = 'certificate' AND partner_id = ? AND "
-        "livemode = ?");
-    cursor.bind(1, *starting_after).bind(2, partner_id).bind(3, flag(livemode));
-    if (!cursor.step()) return std::nullopt;
-    before_seq = cursor.column_int64(0);
-  }
-  const std::string where =
-      "WHERE kind = 'certificate' AND partner_id = ?1 AND livemode = ?2 "
-      "AND (?3 IS NULL OR customer_id = ?3) AND (?4 IS NULL OR state = ?4) "
-      "AND (?5 IS NULL OR name = ?5) ";
-  const auto bind_filters = [&](Statement& statement) {
-    statement.bind(1, partner_id)
-        .bind(2, flag(livemode))
-        .bind(3, filter.customer_id)
-        .bind(5, filter.common_name);
-    if (filter.status) {
-      statement.bind(4, core::name_of(*filter.status));
-    } else {
-      statement.bind(4, std::nullopt);
-    }
-  };
-  Page<CertificateRecord> page;
-  Statement count = db.prepare("SELECT COUNT(*) FROM objects " + where);
-  bind_filters(count);
-  count.step();
-  page.total = count.column_int64(0);
-
-  Statement query =
-      db.prepare(std::string(kSelect) + where + "AND seq < ?6 ORDER BY seq DESC LIMIT ?7");
-  bind_filters(query);
-  query.bind(6, before_seq).bind(7, std::int64_t{limit} + 1);
-  while (query.step())
-    page.items.push_back(read_row(query));
-  finish_page(page, limit);
-  return page;
+  detail::ObjectListFilter where{.customer_id = filter.customer_id, .name = filter.common_name};
+  if (filter.status) where.state = core::name_of(*filter.status);
+  return detail::list_objects<CertificateRecord>(db, "certificate", kSelect, partner_id, livemode,
+                                                 where, limit, starting_after, read_row);
 }
 
 std::vector<CertificateRecord> due(Database& db, core::TimePoint now, int limit) {

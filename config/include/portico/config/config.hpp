@@ -140,7 +140,7 @@ struct DomainPrices {
 };
 
 struct PricingConfig {
-  bool configured = false;  // false: no `pricing:` section, every action costs 0
+  bool configured = false;       // false: no `pricing:` section, every action costs 0
   std::string currency = "USD";  // ISO 4217
   std::vector<std::pair<std::string, DomainPrices>> domains;  // ".co.ke" or "*", as routing
   std::map<std::string, std::int64_t, std::less<>> ssl;       // by product: per order

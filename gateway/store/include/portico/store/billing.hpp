@@ -100,8 +100,8 @@ namespace invoices {
 std::optional<InvoiceRecord> find(Database& db, std::string_view partner_id, bool livemode,
                                   std::string_view id);
 // Newest period first; std::nullopt for a cursor that is not one of this partner's invoices.
-std::optional<Page<InvoiceRecord>> list(Database& db, std::string_view partner_id,
-                                        bool livemode, const InvoiceFilter& filter, int limit,
+std::optional<Page<InvoiceRecord>> list(Database& db, std::string_view partner_id, bool livemode,
+                                        const InvoiceFilter& filter, int limit,
                                         std::optional<std::string_view> starting_after);
 }  // namespace invoices
 
