@@ -69,6 +69,7 @@ class UsageCounter {
   struct Key {
     std::string key_id;
     std::string day;
+    // NOLINTNEXTLINE(modernize-use-nullptr): clang-tidy sees the synthesized comparison
     auto operator<=>(const Key&) const = default;
   };
   struct Count {
