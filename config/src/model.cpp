@@ -51,25 +51,26 @@ const std::vector<std::string>* find_route(
   return found == routes.end() ? nullptr : &found->second;
 }
 
-// The value of the longest suffix matching `domain_name` on a label boundary, else of "*";
+// The entry of the longest suffix matching `domain_name` on a label boundary, else of "*";
 // nullptr when neither. Case-insensitive; a trailing dot is ignored.
 template <typename Value>
-const Value* longest_suffix(const std::vector<std::pair<std::string, Value>>& entries,
-                            std::string_view domain_name) {
+const std::pair<std::string, Value>* longest_suffix(
+    const std::vector<std::pair<std::string, Value>>& entries, std::string_view domain_name) {
   std::string dotted = ".";
   for (char c : domain_name)
     dotted += lower(c);
   if (dotted.size() > 1 && dotted.back() == '.') dotted.pop_back();
 
-  const Value* best = nullptr;
-  const Value* fallback = nullptr;
+  const std::pair<std::string, Value>* best = nullptr;
+  const std::pair<std::string, Value>* fallback = nullptr;
   std::size_t best_length = 0;
-  for (const auto& [suffix, value] : entries) {
+  for (const auto& entry : entries) {
+    const std::string& suffix = entry.first;
     if (suffix == "*") {
-      fallback = &value;
+      fallback = &entry;
     } else if (dotted.ends_with(suffix) && suffix.size() > best_length) {
       // The suffix starts with a dot, so it can only match on a label boundary.
-      best = &value;
+      best = &entry;
       best_length = suffix.size();
     }
   }
@@ -145,7 +146,13 @@ std::vector<std::string> ProviderConfig::secret_values() const {
 }
 
 const std::vector<std::string>* RoutingConfig::route_domain(std::string_view domain_name) const {
-  return longest_suffix(domains, domain_name);
+  const auto* entry = longest_suffix(domains, domain_name);
+  return entry == nullptr ? nullptr : &entry->second;
+}
+
+const std::string* RoutingConfig::domain_route_key(std::string_view domain_name) const {
+  const auto* entry = longest_suffix(domains, domain_name);
+  return entry == nullptr ? nullptr : &entry->first;
 }
 
 const std::vector<std::string>* RoutingConfig::route_ssl(std::string_view product) const {
@@ -157,7 +164,13 @@ const std::vector<std::string>* RoutingConfig::route_hosting(std::string_view pr
 }
 
 const DomainPrices* PricingConfig::domain(std::string_view domain_name) const {
-  return longest_suffix(domains, domain_name);
+  const auto* entry = longest_suffix(domains, domain_name);
+  return entry == nullptr ? nullptr : &entry->second;
+}
+
+const std::string* PricingConfig::domain_key(std::string_view domain_name) const {
+  const auto* entry = longest_suffix(domains, domain_name);
+  return entry == nullptr ? nullptr : &entry->first;
 }
 
 std::optional<std::int64_t> PricingConfig::certificate(std::string_view product) const {

@@ -98,10 +98,20 @@ net::awaitable<Response> health(api::Services& services, RequestContext& context
         core::json::write(out, "status", database_ok ? "ok" : "unavailable");
         core::json::write(out, "schema_version", services.store.schema_version());
         out.EndObject();
+        std::vector<std::pair<std::string, std::string>> low_credit;  // provider, message
         core::json::key(out, "providers");
         out.StartArray();
         for (const auto& [name, instance] : services.providers) {
           const adapters::HealthSnapshot snapshot = instance->health().snapshot();
+          if (credit_low(instance->config(), snapshot)) {
+            const std::string& currency = snapshot.balance->currency;
+            low_credit.emplace_back(
+                name, "The prepaid balance (" +
+                          api::format_amount(snapshot.balance->amount_minor, currency) + " " +
+                          currency + ") is under the floor of " +
+                          api::format_amount(*instance->config().credit_floor, currency) +
+                          ": top up the account before orders fail.");
+          }
           out.StartObject();
           core::json::write(out, "name", name);
           core::json::write(out, "type", instance->config().type);
@@ -137,19 +147,11 @@ net::awaitable<Response> health(api::Services& services, RequestContext& context
         out.EndArray();
         core::json::key(out, "warnings");
         out.StartArray();
-        for (const auto& [name, instance] : services.providers) {
-          const adapters::HealthSnapshot snapshot = instance->health().snapshot();
-          if (!credit_low(instance->config(), snapshot)) continue;
-          const std::string currency = snapshot.balance->currency;
+        for (const auto& [name, message] : low_credit) {
           out.StartObject();
           core::json::write(out, "code", "credit_low");
           core::json::write(out, "provider", name);
-          core::json::write(out, "message",
-                            "The prepaid balance (" +
-                                api::format_amount(snapshot.balance->amount_minor, currency) + " " +
-                                currency + ") is under the floor of " +
-                                api::format_amount(*instance->config().credit_floor, currency) +
-                                ": top up the account before orders fail.");
+          core::json::write(out, "message", message);
           out.EndObject();
         }
         out.EndArray();

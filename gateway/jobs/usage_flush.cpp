@@ -17,6 +17,11 @@ std::chrono::seconds tick_of(const config::JobsConfig& jobs) {
                   std::chrono::duration_cast<std::chrono::seconds>(jobs.usage_flush_interval));
 }
 
+core::Status add_counts(store::Database& db, const std::vector<store::UsageIncrement>& increments) {
+  store::usage::add(db, increments);
+  return core::Ok{};
+}
+
 }  // namespace
 
 UsageFlush::UsageFlush(api::Services& services)
@@ -31,31 +36,26 @@ UsageFlush::UsageFlush(api::Services& services)
 net::awaitable<core::Status> UsageFlush::run_once() {
   std::vector<store::UsageIncrement> increments = services_.usage.take();
   if (increments.empty()) co_return core::Ok{};
-  auto written =
-      co_await services_.store.write<core::Ok>([&increments](store::Database& db) -> core::Status {
-        store::usage::add(db, increments);
-        return core::Ok{};
-      });
-  if (!written) {
-    services_.usage.put_back(increments);
-    services_.log.error("usage flush failed", {{"counts", std::to_string(increments.size())}});
-  }
+  core::Status written = co_await services_.store.write<core::Ok>(
+      [&increments](store::Database& db) { return add_counts(db, increments); });
+  settle(written, increments);
   co_return written;
 }
 
 core::Status UsageFlush::write_now() {
   std::vector<store::UsageIncrement> increments = services_.usage.take();
   if (increments.empty()) return core::Ok{};
-  auto written =
-      services_.store.write_now<core::Ok>([&increments](store::Database& db) -> core::Status {
-        store::usage::add(db, increments);
-        return core::Ok{};
-      });
-  if (!written) {
-    services_.usage.put_back(increments);
-    services_.log.error("usage flush failed", {{"counts", std::to_string(increments.size())}});
-  }
+  core::Status written = services_.store.write_now<core::Ok>(
+      [&increments](store::Database& db) { return add_counts(db, increments); });
+  settle(written, increments);
   return written;
+}
+
+void UsageFlush::settle(const core::Status& written,
+                        const std::vector<store::UsageIncrement>& increments) {
+  if (written) return;
+  services_.usage.put_back(increments);
+  services_.log.error("usage flush failed", {{"counts", std::to_string(increments.size())}});
 }
 
 }  // namespace portico::jobs

@@ -144,18 +144,8 @@ core::Result<OrderBody> read_order(const rapidjson::Value& document, std::string
 // The pricing key of a name: the longest priced suffix (".co.ke") or "*"; without a
 // `pricing:` section, the key of the route that serves it.
 std::string priced_suffix(const Services& services, std::string_view name) {
-  const config::PricingConfig& pricing = services.config.pricing;
-  if (const config::DomainPrices* prices = pricing.domain(name)) {
-    for (const auto& [suffix, candidate] : pricing.domains) {
-      if (&candidate == prices) return suffix;
-    }
-  }
-  const config::RoutingConfig& routing = services.config.routing;
-  if (const std::vector<std::string>* instances = routing.route_domain(name)) {
-    for (const auto& [suffix, candidate] : routing.domains) {
-      if (&candidate == instances) return suffix;
-    }
-  }
+  if (const std::string* key = services.config.pricing.domain_key(name)) return *key;
+  if (const std::string* key = services.config.routing.domain_route_key(name)) return *key;
   return "*";
 }
 

@@ -127,6 +127,7 @@ struct RoutingConfig {
   // The instances for a domain: the longest suffix matching on a label boundary (".co.ke"
   // before ".ke"), then "*"; nullptr when none. Case-insensitive; a trailing dot is ignored.
   const std::vector<std::string>* route_domain(std::string_view domain_name) const;
+  const std::string* domain_route_key(std::string_view domain_name) const;  // ".co.ke" or "*"
   const std::vector<std::string>* route_ssl(std::string_view product) const;
   const std::vector<std::string>* route_hosting(std::string_view product) const;
 };
@@ -149,6 +150,7 @@ struct PricingConfig {
 
   // The longest suffix on a label boundary, then "*"; nullptr when none.
   const DomainPrices* domain(std::string_view domain_name) const;
+  const std::string* domain_key(std::string_view domain_name) const;  // the suffix matched
   std::optional<std::int64_t> certificate(std::string_view product) const;
   std::optional<std::int64_t> hosting_plan(std::string_view plan) const;
 };

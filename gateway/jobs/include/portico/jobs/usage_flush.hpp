@@ -5,6 +5,7 @@
 #include "portico/api/services.hpp"
 #include "portico/core/result.hpp"
 #include "portico/jobs/periodic.hpp"
+#include "portico/store/billing.hpp"
 
 namespace portico::jobs {
 
@@ -25,6 +26,9 @@ class UsageFlush {
   void stop() { periodic_.stop(); }
 
  private:
+  // A failed write puts the counts back and says so.
+  void settle(const core::Status& written, const std::vector<store::UsageIncrement>& increments);
+
   api::Services& services_;
   Periodic periodic_;
 };
