@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <filesystem>
 #include <stdexcept>
@@ -229,6 +230,47 @@ JobsConfig read_jobs(MapReader& root) {
   jobs.enabled = block->boolean("enabled").value_or(true);
   block->finish();
   return jobs;
+}
+
+WebhooksConfig read_webhooks(const Context& context, MapReader& root) {
+  WebhooksConfig webhooks;
+  std::optional<MapReader> block = root.map("webhooks");
+  if (!block) return webhooks;
+  webhooks.enabled = block->boolean("enabled").value_or(true);
+  if (const std::optional<Value> brand = block->find("header_brand")) {
+    webhooks.header_brand = detail::read_string(context, *brand);
+    // It becomes part of header names: an HTTP token, and short.
+    if (webhooks.header_brand.empty() || webhooks.header_brand.size() > 32 ||
+        !all_of_chars(webhooks.header_brand, [](char c) {
+          return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-';
+        })) {
+      context.fail(brand->mark, brand->path, "must be 1 to 32 letters, digits or '-'");
+    }
+  }
+  webhooks.allow_private_targets = block->boolean("allow_private_targets").value_or(false);
+  webhooks.allow_http = block->boolean("allow_http").value_or(false);
+  webhooks.ca_file = block->path("ca_file", false, true).value_or("");
+  const auto milliseconds_of = [&block](std::string_view key, std::int64_t min, std::int64_t max,
+                                        std::chrono::milliseconds fallback) {
+    return std::chrono::milliseconds(block->integer(key, min, max).value_or(fallback.count()));
+  };
+  const auto count_of = [&block](std::string_view key, std::int64_t min, std::int64_t max,
+                                 int fallback) {
+    return static_cast<int>(block->integer(key, min, max).value_or(fallback));
+  };
+  webhooks.timeout = milliseconds_of("timeout_ms", 100, 60000, webhooks.timeout);
+  webhooks.max_concurrency_per_endpoint =
+      count_of("max_concurrency_per_endpoint", 1, 64, webhooks.max_concurrency_per_endpoint);
+  webhooks.max_in_flight = count_of("max_in_flight", 1, 4096, webhooks.max_in_flight);
+  webhooks.disable_after_failures =
+      count_of("disable_after_failures", 1, 100000, webhooks.disable_after_failures);
+  webhooks.max_endpoints_per_partner =
+      count_of("max_endpoints_per_partner", 1, 1000, webhooks.max_endpoints_per_partner);
+  webhooks.rotation_window =
+      milliseconds_of("rotation_window_ms", 0, 7 * 86400000LL, webhooks.rotation_window);
+  webhooks.poll_interval = milliseconds_of("poll_interval_ms", 10, 60000, webhooks.poll_interval);
+  block->finish();
+  return webhooks;
 }
 
 KeysConfig read_keys(const Context& context, MapReader& root) {
@@ -634,6 +676,7 @@ Config parse_config(std::string_view yaml_text, std::string_view label, std::str
   config.storage = read_storage(reader);
   config.keys = read_keys(context, reader);
   config.jobs = read_jobs(reader);
+  config.webhooks = read_webhooks(context, reader);
   config.providers = read_providers(context, reader, schemas);
   config.routing = read_routing(context, reader, config.providers, schemas);
   config.pricing = read_pricing(context, reader, config.routing);

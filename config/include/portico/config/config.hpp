@@ -81,6 +81,30 @@ struct JobsConfig {
   std::chrono::milliseconds usage_flush_interval{10 * 1000};
 };
 
+// Outgoing webhooks (gateway/events): who may be a target, how deliveries are sent and when an
+// endpoint gives up. The retry ladder itself is fixed (core/webhook.hpp): partners write their
+// receivers against it.
+struct WebhooksConfig {
+  bool enabled = true;  // false: events still queue in the outbox, nothing is sent
+  // Header names: X-<brand>-Signature, X-<brand>-Event, X-<brand>-Delivery.
+  std::string header_brand = "Portico";
+  // Targets resolving to loopback, private, link-local or metadata addresses are refused
+  // unless this is true (a test bench, or receivers inside the operator's own network).
+  bool allow_private_targets = false;
+  // Live-mode endpoints must be https unless this is true; test-mode endpoints may use http.
+  bool allow_http = false;
+  std::string ca_file;  // trust exactly this CA bundle for https targets; empty = system store
+  std::chrono::milliseconds timeout{10 * 1000};  // one attempt, connect to last byte
+  int max_concurrency_per_endpoint = 4;          // attempts in flight to one endpoint
+  int max_in_flight = 64;                        // attempts in flight in all
+  int disable_after_failures = 100;              // consecutive failed attempts, then disabled
+  int max_endpoints_per_partner = 16;            // per mode
+  // A rotated secret keeps signing beside the new one this long, unless the request says.
+  std::chrono::milliseconds rotation_window{24LL * 3600 * 1000};
+  // The dispatcher looks for due deliveries at least this often; new events wake it at once.
+  std::chrono::milliseconds poll_interval{1000};
+};
+
 struct Endpoint {
   std::string scheme;      // "http" or "https"
   std::string host;        // lowercase; an IPv6 literal without brackets
@@ -167,6 +191,7 @@ struct Config {
   StorageConfig storage;
   KeysConfig keys;
   JobsConfig jobs;
+  WebhooksConfig webhooks;
   std::map<std::string, ProviderConfig, std::less<>> providers;
   RoutingConfig routing;
   PricingConfig pricing;

@@ -5,6 +5,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "portico/core/clock.hpp"
 
@@ -101,11 +102,17 @@ class Database {
   bool in_transaction() const;
   bool read_only() const { return read_only_; }
 
+  // Set by work that queued webhook deliveries. The Store takes it after each transaction and,
+  // when the transaction committed, calls its outbox listener, so the dispatcher sends at once.
+  void note_outbox_changed() { outbox_changed_ = true; }
+  bool take_outbox_changed() { return std::exchange(outbox_changed_, false); }
+
  private:
   Database(sqlite3* db, bool read_only) : db_(db), read_only_(read_only) {}
 
   sqlite3* db_;
   bool read_only_;
+  bool outbox_changed_ = false;
 };
 
 }  // namespace portico::store

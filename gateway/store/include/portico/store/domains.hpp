@@ -9,9 +9,10 @@
 
 #include "portico/core/model.hpp"
 #include "portico/store/database.hpp"
+#include "portico/store/events.hpp"
 #include "portico/store/repositories.hpp"
 
-// Domains, their DNS record ids and the events recorded with their changes. Same conventions
+// Domains and their DNS record ids. Same conventions
 // as repositories.hpp: synchronous, run inside Store::write / Store::read.
 namespace portico::store {
 
@@ -31,18 +32,6 @@ struct DomainRecord {
   std::optional<core::TimePoint> synced_at;  // last refresh from the supplier
 
   bool held() const;  // the supplier still has it in the account
-};
-
-// One event, recorded in the same transaction as the change it describes.
-struct EventRecord {
-  std::string id;
-  std::string partner_id;
-  bool livemode = false;
-  std::string type;  // "domain.registered", ...
-  std::string object_id;
-  std::string data_json;  // {"object":{...},"previous_attributes":{...}?}
-  std::string request_id;
-  core::TimePoint created_at;
 };
 
 struct DomainFilter {
@@ -90,11 +79,5 @@ void rebind(Database& db, std::string_view domain_id, std::string_view id,
             std::string_view fingerprint);
 void remove(Database& db, std::string_view domain_id, std::string_view id);
 }  // namespace dns_records
-
-namespace events {
-void append(Database& db, const EventRecord& event);
-// Newest first, for tests and the events API.
-std::vector<EventRecord> for_object(Database& db, std::string_view object_id);
-}  // namespace events
 
 }  // namespace portico::store

@@ -161,6 +161,10 @@ class Store {
     return run_now<T>(detail::Access::read, std::move(work));
   }
 
+  // Called on the writer thread after each committed write that queued webhook deliveries
+  // (Database::note_outbox_changed). Set it before any work is submitted; it must not block.
+  void set_outbox_listener(std::function<void()> listener);
+
   // The newest migration version, applied at open.
   int schema_version() const { return schema_version_; }
 
