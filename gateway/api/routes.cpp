@@ -24,6 +24,8 @@ Router public_router(Services& services) {
   add_order_routes(router, services);
   add_invoice_routes(router, services);
   add_usage_routes(router, services);
+  add_event_routes(router, services);
+  add_webhook_routes(router, services);
   return router;
 }
 

@@ -1,1 +1,8 @@
-// Placeholder: filled in by issue 6.
+#include "portico/api/handlers.hpp"
+
+namespace portico::api {
+
+// Placeholder until the handlers land (issue 6).
+void add_webhook_routes(Router& /*router*/, Services& /*services*/) {}
+
+}  // namespace portico::api

@@ -20,6 +20,8 @@ void add_hosting_routes(Router& router, Services& services);
 void add_order_routes(Router& router, Services& services);
 void add_invoice_routes(Router& router, Services& services);
 void add_usage_routes(Router& router, Services& services);
+void add_event_routes(Router& router, Services& services);
+void add_webhook_routes(Router& router, Services& services);
 
 // Adds a partner route served by `handler(services, context)`.
 using ServiceHandler = boost::asio::awaitable<server::Response> (*)(Services&, RequestContext&);
