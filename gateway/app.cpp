@@ -161,13 +161,17 @@ App::App(config::Config config, const adapters::Registry& registry, Dependencies
   certificate_sync_ = std::make_unique<jobs::CertificateSync>(*services_);
   balance_check_ = std::make_unique<jobs::BalanceCheck>(*services_);
   usage_flush_ = std::make_unique<jobs::UsageFlush>(*services_);
+  dispatcher_ = std::make_unique<events::Dispatcher>(*services_);
+  // Committed deliveries are sent at once rather than at the next poll.
+  store_->set_outbox_listener([this] { dispatcher_->wake(); });
   api_frontend_ =
       std::make_unique<api::Frontend>(*services_, api::public_router(*services_), "api");
   admin_frontend_ = std::make_unique<api::Frontend>(
       *services_,
       admin::admin_router(*services_, {.domain_sync = *domain_sync_,
                                        .certificate_sync = *certificate_sync_,
-                                       .balance_check = *balance_check_}),
+                                       .balance_check = *balance_check_,
+                                       .webhook_dispatch = *dispatcher_}),
       "admin");
   api_server_ =
       make_server(io_, config_.server, config_.server.listen, config_.server.tls, *api_frontend_);
@@ -200,6 +204,8 @@ void App::run(bool handle_signals) {
   }
   // Call counts are the gateway's own bookkeeping, not supplier work: written in any case.
   usage_flush_->start(io_.get_executor());
+  // Webhooks are partners' own events, not supplier work: independent of jobs.enabled.
+  if (config_.webhooks.enabled) dispatcher_->start(io_.get_executor());
   dependencies_.log->info(
       "portico listening",
       {{"api", config_.server.listen.host + ":" + std::to_string(api_port())},
@@ -232,6 +238,7 @@ void App::request_stop() {
     certificate_sync_->stop();
     balance_check_->stop();
     usage_flush_->stop();
+    dispatcher_->stop();
   });  // its timer lives on io_'s threads
   api_server_->shutdown(config_.server.shutdown_grace, on_done);
   admin_server_->shutdown(config_.server.shutdown_grace, on_done);

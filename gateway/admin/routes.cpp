@@ -7,6 +7,7 @@
 #include "portico/api/envelope.hpp"
 #include "portico/api/frontend.hpp"
 #include "portico/core/ids.hpp"
+#include "portico/store/webhooks.hpp"
 
 namespace portico::admin {
 
@@ -89,6 +90,15 @@ net::awaitable<Response> health(api::Services& services, RequestContext& context
     return core::Ok{};
   });
   const bool database_ok = database.ok();
+  struct Outbox {
+    std::int64_t pending = 0;
+    std::optional<core::TimePoint> next_due;
+  };
+  auto outbox =
+      co_await services.store.read<Outbox>([](store::Database& db) -> core::Result<Outbox> {
+        return Outbox{.pending = store::webhook_deliveries::pending_count(db),
+                      .next_due = store::webhook_deliveries::next_due(db)};
+      });
   Response response =
       api::data_response(context.request_id, database_ok ? 200 : 503, [&](core::json::Writer& out) {
         core::json::write(out, "object", "health");
@@ -145,6 +155,15 @@ net::awaitable<Response> health(api::Services& services, RequestContext& context
           out.EndObject();
         }
         out.EndArray();
+        if (outbox) {
+          core::json::key(out, "webhooks");
+          out.StartObject();
+          core::json::write(out, "pending", outbox->pending);
+          write_time(out, "next_due_at", outbox->next_due);
+          out.EndObject();
+        } else {
+          core::json::write_null(out, "webhooks");
+        }
         core::json::key(out, "warnings");
         out.StartArray();
         for (const auto& [name, message] : low_credit) {
@@ -265,6 +284,25 @@ net::awaitable<Response> run_job(const JobPass& pass, const char* job_name,
   });
 }
 
+// POST /admin/jobs/webhook-dispatch: one dispatcher pass now, answering once every attempt it
+// started is recorded. For tests with an injected clock, and operators.
+net::awaitable<Response> run_webhook_dispatch(events::Dispatcher& dispatcher,
+                                              RequestContext& context) {
+  if (!context.query.empty()) {
+    co_return api::error_response(
+        context.request_id, Error::invalid_request("parameter_unknown", "No parameter is accepted.",
+                                                   context.query.begin()->first));
+  }
+  const events::DispatchReport report = co_await dispatcher.run_once();
+  co_return api::data_response(context.request_id, 200, [&](core::json::Writer& out) {
+    core::json::write(out, "object", "job_run");
+    core::json::write(out, "job", "webhook_dispatch");
+    core::json::write(out, "claimed", report.claimed);
+    core::json::write(out, "succeeded", report.succeeded);
+    core::json::write(out, "failed", report.failed);
+  });
+}
+
 }  // namespace
 
 api::Router admin_router(api::Services& services, Jobs jobs) {
@@ -291,6 +329,10 @@ api::Router admin_router(api::Services& services, Jobs jobs) {
           [&sync = jobs.certificate_sync](bool all) { return sync.run_once(all); });
   add_job("/admin/jobs/balance-check", "balance_check",
           [&check = jobs.balance_check](bool) { return check.run_once(); });
+  router.add({"POST", "/admin/jobs/webhook-dispatch", api::Access::admin,
+              [&dispatcher = jobs.webhook_dispatch](RequestContext& context) {
+                return run_webhook_dispatch(dispatcher, context);
+              }});
   return router;
 }
 

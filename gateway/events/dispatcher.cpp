@@ -1,1 +1,669 @@
-// Placeholder: filled in by issue 6.
+#include "portico/events/dispatcher.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <exception>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/ip/address_v6.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "portico/api/webhooks.hpp"
+#include "portico/core/text.hpp"
+#include "portico/core/webhook.hpp"
+#include "portico/http/client.hpp"
+#include "portico/store/events.hpp"
+#include "portico/store/webhooks.hpp"
+
+namespace portico::events {
+
+namespace net = boost::asio;
+using SteadyClock = std::chrono::steady_clock;
+using store::webhook_deliveries::Due;
+
+namespace {
+
+// Receivers' bodies are ignored; a bigger one is a failed attempt, not a memory problem.
+constexpr std::size_t kMaxResponseBytes = std::size_t{1} << 20;
+// A claim outlives its attempt's deadline by this much before another pass may take it again.
+constexpr std::chrono::seconds kLeaseSlack{60};
+// Pooled connections to a receiver are closed after this long without an attempt, and its
+// client is dropped after kForgetClient.
+constexpr std::chrono::seconds kCloseIdleConnections{5};
+constexpr std::chrono::minutes kForgetClient{5};
+constexpr std::string_view kUserAgent = "Portico-Webhooks/1";
+
+// Where a delivery goes, from its endpoint's stored URL.
+struct Target {
+  std::string scheme;  // "http" | "https"
+  std::string host;    // lowercase; an IPv6 literal without brackets
+  std::uint16_t port = 0;
+  std::string path;  // path and query as registered, "/" when the URL has none
+
+  std::string origin() const { return scheme + "://[" + host + "]:" + std::to_string(port); }
+};
+
+bool host_character(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+         c == '.' || c == '_';
+}
+
+// The API checked the URL when it was stored, but a stored value is not trusted: anything
+// this does not take is an attempt failed with "invalid_url".
+std::optional<Target> parse_target(std::string_view url) {
+  const std::size_t separator = url.find("://");
+  if (separator == std::string_view::npos) return std::nullopt;
+  Target target;
+  target.scheme = core::text::lowercase(url.substr(0, separator));
+  if (target.scheme != "http" && target.scheme != "https") return std::nullopt;
+  std::string_view rest = url.substr(separator + 3);
+  const std::size_t authority_end = rest.find_first_of("/?#");
+  const std::string_view authority = rest.substr(0, authority_end);
+  const std::string_view path =
+      authority_end == std::string_view::npos ? std::string_view() : rest.substr(authority_end);
+  // No userinfo, no fragment, and only visible ASCII in what goes on the request line.
+  if (authority.find('@') != std::string_view::npos) return std::nullopt;
+  if (path.find('#') != std::string_view::npos) return std::nullopt;
+  if (!std::all_of(path.begin(), path.end(), [](char c) {
+        const auto byte = static_cast<unsigned char>(c);
+        return byte > 0x20 && byte < 0x7f;
+      })) {
+    return std::nullopt;
+  }
+
+  std::string_view host;
+  std::optional<std::string_view> port_text;
+  if (!authority.empty() && authority.front() == '[') {
+    const std::size_t close = authority.find(']');
+    if (close == std::string_view::npos) return std::nullopt;
+    host = authority.substr(1, close - 1);
+    const std::string_view after = authority.substr(close + 1);
+    if (!after.empty()) {
+      if (after.front() != ':') return std::nullopt;
+      port_text = after.substr(1);
+    }
+    boost::system::error_code error;
+    (void)net::ip::make_address_v6(std::string(host), error);
+    if (error) return std::nullopt;
+  } else {
+    const std::size_t colon = authority.find(':');
+    host = authority.substr(0, colon);
+    if (colon != std::string_view::npos) port_text = authority.substr(colon + 1);
+    if (host.empty() || !std::all_of(host.begin(), host.end(), host_character)) {
+      return std::nullopt;
+    }
+  }
+  target.host = core::text::lowercase(host);
+
+  if (port_text) {
+    if (port_text->empty() || port_text->size() > 5 ||
+        !std::all_of(port_text->begin(), port_text->end(),
+                     [](char c) { return c >= '0' && c <= '9'; })) {
+      return std::nullopt;
+    }
+    const int port = std::stoi(std::string(*port_text));
+    if (port < 1 || port > 65535) return std::nullopt;
+    target.port = static_cast<std::uint16_t>(port);
+  } else {
+    target.port = target.scheme == "https" ? 443 : 80;
+  }
+
+  if (path.empty()) {
+    target.path = "/";
+  } else if (path.front() == '?') {
+    target.path = "/" + std::string(path);
+  } else {
+    target.path = std::string(path);
+  }
+  return target;
+}
+
+// The client's error codes as an attempt records them.
+std::string attempt_error(const core::Error& error) {
+  if (error.code == "upstream_timeout") return "timeout";
+  if (error.code == "upstream_unavailable") return "connect_failed";
+  if (error.code == "upstream_target_refused") return "target_refused";
+  if (error.code == "upstream_tls_error") return "tls_error";
+  return "bad_response";
+}
+
+// Lets run_once() wait for the attempts it started. Touched on `strand` only.
+struct AttemptGroup {
+  explicit AttemptGroup(const net::any_io_executor& on)
+      : strand(net::make_strand(on)), all_done(strand) {
+    all_done.expires_at(net::steady_timer::time_point::max());
+  }
+  net::any_io_executor strand;
+  net::steady_timer all_done;  // cancelled when `remaining` reaches 0
+  int remaining = 0;
+  int succeeded = 0;
+  int failed = 0;
+};
+
+// Everything the loop, the passes and the attempts share; they keep it alive.
+struct DispatchState {
+  explicit DispatchState(api::Services& services_in) : services(services_in) {}
+
+  api::Services& services;
+
+  // Set once by start(), before `started` is (release/acquire), never changed after.
+  net::any_io_executor executor;
+  net::any_io_executor strand;  // the loop's
+  std::atomic<bool> started{false};
+  std::atomic<bool> stopped{false};
+  // A wake is posted and not yet handled: later ones add nothing.
+  std::atomic<bool> wake_posted{false};
+  // The last pass left due work behind for lack of free slots: a finished attempt wakes
+  // the loop so its slot is used at once.
+  std::atomic<bool> saturated{false};
+
+  // On the strand only.
+  net::steady_timer* timer = nullptr;  // the loop's wait, while the loop runs
+  bool woken = false;
+
+  struct CachedClient {
+    std::shared_ptr<http::Client> client;
+    SteadyClock::time_point last_used;
+  };
+
+  std::mutex mutex;                                   // guards everything below
+  std::map<std::string, int, std::less<>> in_flight;  // attempts (or reserved slots) per endpoint
+  int in_flight_total = 0;
+  std::size_t rotation = 0;  // where the next pass starts in the endpoint list: fairness
+  std::map<std::string, CachedClient, std::less<>> clients;  // by origin
+};
+
+using State = DispatchState;
+
+void wake_loop(const std::shared_ptr<State>& state) {
+  if (!state->started.load(std::memory_order_acquire) || state->stopped) return;
+  if (state->wake_posted.exchange(true)) return;
+  net::post(state->strand, [state] {
+    state->wake_posted = false;
+    state->woken = true;
+    if (state->timer != nullptr) state->timer->cancel();
+  });
+}
+
+struct Slot {
+  std::string endpoint_id;
+  int free = 0;
+};
+
+// Reserves every slot that is free now, endpoint by endpoint, starting at a rotating offset so
+// that under the global cap no endpoint always comes last.
+std::vector<Slot> reserve_slots(State& state, const std::vector<std::string>& endpoint_ids) {
+  const auto& config = state.services.config.webhooks;
+  const int per_endpoint = std::max(1, config.max_concurrency_per_endpoint);
+  const int total = std::max(1, config.max_in_flight);
+  std::vector<Slot> slots;
+  bool left_out = false;
+  std::lock_guard lock(state.mutex);
+  const std::size_t count = endpoint_ids.size();
+  const std::size_t first = count == 0 ? 0 : state.rotation++ % count;
+  for (std::size_t i = 0; i < count; ++i) {
+    const std::string& id = endpoint_ids[(first + i) % count];
+    int& busy = state.in_flight[id];
+    const int free = std::min(per_endpoint - busy, total - state.in_flight_total);
+    if (free <= 0) {
+      left_out = true;
+      if (busy == 0) state.in_flight.erase(id);
+      continue;
+    }
+    busy += free;
+    state.in_flight_total += free;
+    slots.push_back({id, free});
+  }
+  if (left_out) state.saturated = true;
+  return slots;
+}
+
+void release_slots(State& state, const std::string& endpoint_id, int count) {
+  if (count <= 0) return;
+  std::lock_guard lock(state.mutex);
+  state.in_flight_total -= count;
+  const auto found = state.in_flight.find(endpoint_id);
+  if (found == state.in_flight.end()) return;
+  found->second -= count;
+  if (found->second <= 0) state.in_flight.erase(found);
+}
+
+// Closes connections nobody used lately and forgets clients of receivers long unused.
+void prune_clients(State& state) {
+  const auto now = SteadyClock::now();
+  std::vector<std::shared_ptr<http::Client>> forgotten;  // destroyed outside the lock
+  std::lock_guard lock(state.mutex);
+  for (auto it = state.clients.begin(); it != state.clients.end();) {
+    const auto idle = now - it->second.last_used;
+    if (idle >= kForgetClient && it->second.client.use_count() == 1) {
+      forgotten.push_back(std::move(it->second.client));
+      it = state.clients.erase(it);
+      continue;
+    }
+    if (idle >= kCloseIdleConnections) it->second.client->close_idle();
+    ++it;
+  }
+}
+
+// One client per origin; throws (std::runtime_error) when the CA bundle cannot be loaded.
+std::shared_ptr<http::Client> client_for(State& state, const Target& target,
+                                         const net::any_io_executor& executor) {
+  const std::string origin = target.origin();
+  std::lock_guard lock(state.mutex);
+  const auto found = state.clients.find(origin);
+  if (found != state.clients.end()) {
+    found->second.last_used = SteadyClock::now();
+    return found->second.client;
+  }
+  const auto& config = state.services.config.webhooks;
+  http::ClientOptions options;
+  options.scheme = target.scheme;
+  options.host = target.host;
+  options.port = target.port;
+  options.ca_file = config.ca_file;
+  options.timeout = config.timeout;
+  // Each endpoint is held to max_concurrency_per_endpoint by the slots; several endpoints may
+  // share an origin, and a call queued in the client would spend its deadline waiting.
+  options.max_connections = static_cast<std::size_t>(std::max(1, config.max_in_flight));
+  options.max_response_bytes = kMaxResponseBytes;
+  options.user_agent = std::string(kUserAgent);
+  if (!config.allow_private_targets) {
+    options.refuse_address = [](std::string_view ip) {
+      return core::webhook::refused_address_reason(ip);
+    };
+  }
+  // No on_exchange: receivers' answers are not audit material.
+  auto client = std::make_shared<http::Client>(executor, std::move(options));
+  state.clients.emplace(origin, State::CachedClient{client, SteadyClock::now()});
+  return client;
+}
+
+// What sending produced: the attempt (all but retry_at) and the receiver's Retry-After.
+struct Sent {
+  store::AttemptResult result;
+  std::optional<std::chrono::seconds> retry_after;
+};
+
+// Signs and sends one delivery to an enabled endpoint.
+net::awaitable<Sent> send(State& state, const store::WebhookEndpointRecord& endpoint,
+                          const Due& due, core::TimePoint at,
+                          const net::any_io_executor& executor) {
+  api::Services& services = state.services;
+  const auto& config = services.config.webhooks;
+  Sent sent;
+  store::AttemptResult& result = sent.result;
+  const std::optional<Target> target = parse_target(endpoint.url);
+  if (!target) {
+    result.error = "invalid_url";
+    co_return sent;
+  }
+  // Checked again at each attempt: the config may have changed since the URL was accepted.
+  if (endpoint.livemode && target->scheme == "http" && !config.allow_http) {
+    result.error = "target_refused";
+    co_return sent;
+  }
+  const std::optional<std::string> secret =
+      api::open_webhook_secret(services.sealing_key, endpoint.id, endpoint.sealed_secret);
+  if (!secret) {
+    services.log.error("webhook secret does not open", {{"endpoint", endpoint.id}});
+    result.error = "secret_unavailable";
+    co_return sent;
+  }
+  std::vector<std::string_view> secrets{*secret};
+  std::optional<std::string> previous;
+  if (!endpoint.sealed_previous_secret.empty() && endpoint.previous_secret_expires_at &&
+      *endpoint.previous_secret_expires_at > at) {
+    previous = api::open_webhook_secret(services.sealing_key, endpoint.id,
+                                        endpoint.sealed_previous_secret);
+    if (previous) secrets.emplace_back(*previous);
+  }
+
+  const std::string prefix = "X-" + config.header_brand + "-";
+  http::Request request;
+  request.method = "POST";
+  request.target = target->path;
+  request.body = api::event_json(due.event);
+  request.headers = {
+      {"Content-Type", "application/json"},
+      {prefix + "Signature",
+       core::webhook::signature_header(core::unix_seconds(at), request.body, secrets)},
+      {prefix + "Event", due.event.type},
+      {prefix + "Delivery", due.delivery.id},
+      {prefix + "Event-Id", due.event.id},
+      {prefix + "Attempt", std::to_string(due.delivery.attempts + 1)},
+  };
+
+  std::shared_ptr<http::Client> client;
+  try {
+    client = client_for(state, *target, executor);
+  } catch (const std::exception& error) {
+    services.log.error("webhook client cannot be built", {{"detail", error.what()}});
+    result.error = "tls_error";
+    co_return sent;
+  }
+  const auto started = SteadyClock::now();
+  core::Result<http::Response> response = co_await client->send(std::move(request));
+  result.duration =
+      std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() - started);
+  if (!response) {
+    result.error = attempt_error(response.error());
+    co_return sent;
+  }
+  result.status_code = response->status;
+  result.succeeded = response->status >= 200 && response->status <= 299;
+  result.gone = response->status == 410;
+  if (!result.succeeded) {
+    result.error = "http_" + std::to_string(response->status);
+    if (const auto retry_after = response->header("Retry-After")) {
+      sent.retry_after =
+          core::webhook::parse_retry_after(*retry_after, core::unix_seconds(services.clock.now()));
+    }
+  }
+  co_return sent;
+}
+
+// Reads the endpoint, sends, and records the attempt (with the endpoint's disabling and its
+// event, in one transaction). True when the receiver took it.
+net::awaitable<bool> attempt(std::shared_ptr<State> state, Due due, net::any_io_executor executor) {
+  api::Services& services = state->services;
+  const auto& config = services.config.webhooks;
+  const std::string& endpoint_id = due.delivery.endpoint_id;
+  auto endpoint = co_await services.store.read<std::optional<store::WebhookEndpointRecord>>(
+      [&endpoint_id](
+          store::Database& db) -> core::Result<std::optional<store::WebhookEndpointRecord>> {
+        return store::webhook_endpoints::find_by_id(db, endpoint_id);
+      });
+  if (!endpoint) {
+    // The claim stays; when its lease ends the delivery is claimed and sent again.
+    services.log.error("webhook attempt skipped: the endpoint cannot be read",
+                       {{"delivery", due.delivery.id}});
+    co_return false;
+  }
+
+  const core::TimePoint at = services.clock.now();
+  store::AttemptResult result;
+  if (!endpoint->has_value() || (*endpoint)->status != "enabled") {
+    // Deleted or disabled since the claim: not sent. A retry time lets record_attempt cancel
+    // or pause the delivery rather than abandon it.
+    result.error = endpoint->has_value() ? "endpoint_disabled" : "endpoint_deleted";
+    result.retry_at = at;
+  } else {
+    Sent sent = co_await send(*state, **endpoint, due, at, executor);
+    result = std::move(sent.result);
+    if (!result.succeeded) {
+      // The ladder counts from the failure; std::nullopt after the last attempt abandons.
+      const auto delay =
+          core::webhook::retry_delay(due.delivery.attempts + 1, services.random, sent.retry_after);
+      if (delay) result.retry_at = services.clock.now() + *delay;
+    }
+  }
+
+  struct Written {
+    store::webhook_deliveries::Recorded recorded;
+  };
+  auto written = co_await services.store.write<Written>(
+      [&services, &due, &at, &result, &config](store::Database& db) -> core::Result<Written> {
+        Written outcome;
+        outcome.recorded = store::webhook_deliveries::record_attempt(
+            db, due.delivery.id, at, result, config.disable_after_failures);
+        if (outcome.recorded.endpoint_change != store::EndpointChange::none) {
+          // Its state after the change, for the event partners receive about it.
+          const auto after = store::webhook_endpoints::find_by_id(db, due.delivery.endpoint_id);
+          if (after) {
+            store::events::append(
+                db, api::make_endpoint_event(services, "webhook_endpoint.disabled", *after, ""));
+          }
+        }
+        return outcome;
+      });
+  if (!written) {
+    services.log.error("webhook attempt not recorded; it is sent again after its lease",
+                       {{"delivery", due.delivery.id}});
+    co_return result.succeeded;
+  }
+  if (!written->recorded.recorded) {
+    services.log.warn("webhook attempt not recorded: the delivery is no longer claimed",
+                      {{"delivery", due.delivery.id}});
+    co_return result.succeeded;
+  }
+  switch (written->recorded.endpoint_change) {
+    case store::EndpointChange::disabled_gone:
+      services.log.warn("webhook endpoint disabled",
+                        {{"endpoint", endpoint_id}, {"reason", "gone"}});
+      break;
+    case store::EndpointChange::disabled_consecutive_failures:
+      services.log.warn("webhook endpoint disabled",
+                        {{"endpoint", endpoint_id}, {"reason", "consecutive_failures"}});
+      break;
+    case store::EndpointChange::none:
+      break;
+  }
+  if (!result.succeeded && !result.retry_at) {
+    services.log.warn("webhook delivery abandoned",
+                      {{"delivery", due.delivery.id},
+                       {"endpoint", endpoint_id},
+                       {"error", result.error},
+                       {"attempts", std::to_string(due.delivery.attempts + 1)}});
+  }
+  co_return result.succeeded;
+}
+
+// Starts one attempt; its slot is given back when it ends, and `group` (run_once) told.
+void spawn_attempt(const std::shared_ptr<State>& state, Due due,
+                   const net::any_io_executor& executor,
+                   const std::shared_ptr<AttemptGroup>& group) {
+  std::string endpoint_id = due.delivery.endpoint_id;
+  net::co_spawn(executor, attempt(state, std::move(due), executor),
+                [state, group, endpoint_id = std::move(endpoint_id)](std::exception_ptr error,
+                                                                     bool succeeded) {
+                  release_slots(*state, endpoint_id, 1);
+                  if (error) {
+                    try {
+                      std::rethrow_exception(error);
+                    } catch (const std::exception& failure) {
+                      state->services.log.error("webhook attempt failed unexpectedly",
+                                                {{"detail", failure.what()}});
+                    }
+                    succeeded = false;
+                  }
+                  if (group) {
+                    net::post(group->strand, [group, succeeded] {
+                      ++(succeeded ? group->succeeded : group->failed);
+                      if (--group->remaining == 0) group->all_done.cancel();
+                    });
+                  }
+                  if (state->saturated) wake_loop(state);
+                });
+}
+
+// Claims, in one transaction, as many due deliveries per enabled endpoint as it has free slots
+// (nothing when nothing is due), giving back the slots it could not fill.
+net::awaitable<std::vector<Due>> claim_due(State& state) {
+  api::Services& services = state.services;
+  const core::TimePoint now = services.clock.now();
+  struct Found {
+    std::optional<core::TimePoint> next_due;
+    std::vector<std::string> endpoint_ids;
+  };
+  auto found =
+      co_await services.store.read<Found>([&now](store::Database& db) -> core::Result<Found> {
+        Found work;
+        work.next_due = store::webhook_deliveries::next_due(db);
+        if (work.next_due && *work.next_due <= now) {
+          work.endpoint_ids = store::webhook_endpoints::enabled_ids(db);
+        }
+        return work;
+      });
+  if (!found) {
+    services.log.error("webhook dispatch: the outbox cannot be read");
+    co_return std::vector<Due>{};
+  }
+  state.saturated = false;
+  const std::vector<Slot> slots = reserve_slots(state, found->endpoint_ids);
+  if (slots.empty()) co_return std::vector<Due>{};
+
+  const core::TimePoint lease_until = now + services.config.webhooks.timeout + kLeaseSlack;
+  using Claims = std::vector<std::vector<Due>>;
+  auto claimed = co_await services.store.write<Claims>(
+      [&slots, &now, &lease_until](store::Database& db) -> core::Result<Claims> {
+        Claims claims;
+        claims.reserve(slots.size());
+        for (const Slot& slot : slots) {
+          claims.push_back(
+              store::webhook_deliveries::claim(db, slot.endpoint_id, now, lease_until, slot.free));
+        }
+        return claims;
+      });
+  std::vector<Due> dues;
+  for (std::size_t i = 0; i < slots.size(); ++i) {
+    const int taken = claimed ? static_cast<int>((*claimed)[i].size()) : 0;
+    // All it asked for: more may be due behind them.
+    if (taken == slots[i].free) state.saturated = true;
+    release_slots(state, slots[i].endpoint_id, slots[i].free - taken);
+    if (claimed) {
+      for (Due& due : (*claimed)[i])
+        dues.push_back(std::move(due));
+    }
+  }
+  if (!claimed) services.log.error("webhook dispatch: deliveries cannot be claimed");
+  co_return dues;
+}
+
+// Waits on the group's strand until every attempt of the group has ended.
+net::awaitable<void> wait_for(std::shared_ptr<AttemptGroup> group) {
+  while (group->remaining > 0) {
+    boost::system::error_code ignored;
+    co_await group->all_done.async_wait(net::redirect_error(net::use_awaitable, ignored));
+  }
+}
+
+// The loop, on its strand: release what a previous process left claimed, then passes, each
+// followed by a wait until the next delivery falls due (at most poll_interval), cut short by
+// wake() and, while slots were short, by finished attempts.
+net::awaitable<void> run_loop(std::shared_ptr<State> state) {
+  api::Services& services = state->services;
+  const auto poll = std::max(std::chrono::milliseconds(1), services.config.webhooks.poll_interval);
+  const core::TimePoint started_at = services.clock.now();
+  auto released =
+      co_await services.store.write<int>([&started_at](store::Database& db) -> core::Result<int> {
+        return store::webhook_deliveries::release_claims(db, started_at);
+      });
+  if (!released) {
+    services.log.error("webhook dispatch: claims of the previous run cannot be released");
+  } else if (*released > 0) {
+    services.log.info("webhook deliveries released for retry",
+                      {{"deliveries", std::to_string(*released)}});
+  }
+
+  net::steady_timer timer(state->strand);
+  state->timer = &timer;
+  while (!state->stopped) {
+    state->woken = false;
+    std::vector<Due> dues = co_await claim_due(*state);
+    const bool claimed_any = !dues.empty();
+    for (Due& due : dues)
+      spawn_attempt(state, std::move(due), state->executor, nullptr);
+    prune_clients(*state);
+    if (state->stopped) break;
+    if (state->woken) continue;
+
+    auto next = co_await services.store.read<std::optional<core::TimePoint>>(
+        [](store::Database& db) -> core::Result<std::optional<core::TimePoint>> {
+          return store::webhook_deliveries::next_due(db);
+        });
+    if (state->stopped) break;
+    if (state->woken) continue;
+    std::chrono::milliseconds wait = poll;
+    if (next && next->has_value()) {
+      const auto until =
+          std::chrono::ceil<std::chrono::milliseconds>(**next - services.clock.now());
+      if (until > std::chrono::milliseconds::zero()) {
+        wait = std::min(wait, until);
+      } else if (claimed_any) {
+        wait = std::chrono::milliseconds::zero();  // more is due than this pass took
+      }
+      // Due but nothing claimable (every slot busy): a finished attempt wakes the loop.
+    }
+    if (wait > std::chrono::milliseconds::zero()) {
+      timer.expires_after(wait);
+      boost::system::error_code ignored;
+      co_await timer.async_wait(net::redirect_error(net::use_awaitable, ignored));
+    }
+  }
+  state->timer = nullptr;
+}
+
+}  // namespace
+
+struct Dispatcher::State : DispatchState {
+  using DispatchState::DispatchState;
+};
+
+Dispatcher::Dispatcher(api::Services& services) : state_(std::make_shared<State>(services)) {}
+
+Dispatcher::~Dispatcher() {
+  stop();
+}
+
+void Dispatcher::start(const net::any_io_executor& executor) {
+  if (!state_->services.config.webhooks.enabled || state_->started || state_->stopped) return;
+  state_->executor = executor;
+  state_->strand = net::make_strand(executor);
+  state_->started.store(true, std::memory_order_release);
+  std::shared_ptr<State> state = state_;
+  net::co_spawn(state->strand, run_loop(state), [state](std::exception_ptr error) {
+    if (!error) return;
+    try {
+      std::rethrow_exception(error);
+    } catch (const std::exception& failure) {
+      state->services.log.error("webhook dispatch stopped", {{"detail", failure.what()}});
+    }
+  });
+}
+
+void Dispatcher::stop() {
+  if (state_->stopped.exchange(true)) return;
+  if (!state_->started.load(std::memory_order_acquire)) return;
+  net::post(state_->strand, [state = state_] {
+    if (state->timer != nullptr) state->timer->cancel();
+  });
+}
+
+void Dispatcher::wake() {
+  wake_loop(state_);
+}
+
+net::awaitable<DispatchReport> Dispatcher::run_once() {
+  std::shared_ptr<State> state = state_;
+  // The loop's executor when it runs, else the caller's. (Not one conditional expression
+  // holding a co_await: GCC 12 destroys its result twice.)
+  net::any_io_executor executor = co_await net::this_coro::executor;
+  if (state->started.load(std::memory_order_acquire)) executor = state->executor;
+  std::vector<Due> dues = co_await claim_due(*state);
+  DispatchReport report;
+  report.claimed = static_cast<int>(dues.size());
+  if (dues.empty()) co_return report;
+  auto group = std::make_shared<AttemptGroup>(executor);
+  group->remaining = report.claimed;
+  for (Due& due : dues)
+    spawn_attempt(state, std::move(due), executor, group);
+  co_await net::co_spawn(group->strand, wait_for(group), net::use_awaitable);
+  report.succeeded = group->succeeded;
+  report.failed = group->failed;
+  co_return report;
+}
+
+}  // namespace portico::events

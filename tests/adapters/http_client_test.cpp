@@ -12,6 +12,7 @@
 #include <boost/asio/io_context.hpp>
 #include <gtest/gtest.h>
 
+#include "portico/core/webhook.hpp"
 #include "portico/http/client.hpp"
 #include "portico/sim/server.hpp"
 #include "portico/sim/test_ca.hpp"
@@ -492,6 +493,64 @@ TEST_F(HttpClientTest, UnresolvableHostIsUnavailable) {
   Client client(io_.get_executor(), options);
 
   expect_error(call(client, get("/")), "upstream_unavailable", 503, false);
+}
+
+TEST_F(HttpClientTest, RefusedAddressesAreNeverConnectedTo) {
+  auto server = make_server();
+  server->start();
+  ClientOptions options = options_for(*server);
+  options.host = "localhost";  // resolves to loopback addresses only
+  std::vector<std::string> asked;
+  options.refuse_address = [&asked](std::string_view ip) {
+    asked.emplace_back(ip);
+    return core::webhook::refused_address_reason(ip);
+  };
+  std::vector<http::Exchange> seen;
+  options.on_exchange = [&](const http::Exchange& exchange) { seen.push_back(exchange); };
+  Client client(io_.get_executor(), options);
+
+  auto result = call(client, Request{"POST", "/echo", {}, "{}"});
+
+  expect_error(result, "upstream_target_refused", 502, false);
+  EXPECT_NE(result.error().message.find("loopback"), std::string::npos) << result.error().message;
+  EXPECT_TRUE(server->journal().empty());
+  EXPECT_NE(std::find(asked.begin(), asked.end(), "127.0.0.1"), asked.end());
+  ASSERT_EQ(seen.size(), 1U);
+  EXPECT_EQ(seen[0].error_code, "upstream_target_refused");
+  EXPECT_NE(seen[0].response_text.find("target refused (loopback)"), std::string::npos);
+}
+
+TEST_F(HttpClientTest, AddressesThePolicyAllowsAreConnectedTo) {
+  auto server = make_server();
+  server->start();
+  ClientOptions options = options_for(*server);
+  options.host = "localhost";
+  std::vector<std::string> asked;
+  options.refuse_address = [&asked](std::string_view ip) {
+    asked.emplace_back(ip);
+    return std::string();
+  };
+  Client client(io_.get_executor(), options);
+
+  auto result = call(client, Request{"POST", "/echo", {}, "{}"});
+
+  ASSERT_TRUE(result.ok()) << result.error().code;
+  EXPECT_EQ(result->status, 200);
+  EXPECT_EQ(server->journal().size(), 1U);
+  EXPECT_NE(std::find(asked.begin(), asked.end(), "127.0.0.1"), asked.end());
+}
+
+TEST_F(HttpClientTest, AnIpLiteralHostIsCheckedToo) {
+  auto server = make_server();
+  server->start();
+  ClientOptions options = options_for(*server);  // 127.0.0.1
+  options.refuse_address = [](std::string_view ip) {
+    return ip == "127.0.0.1" ? std::string("private") : std::string();
+  };
+  Client client(io_.get_executor(), options);
+
+  expect_error(call(client, get("/hello/a")), "upstream_target_refused", 502, false);
+  EXPECT_TRUE(server->journal().empty());
 }
 
 TEST_F(HttpClientTest, NeverOpensMoreThanMaxConnections) {

@@ -358,7 +358,7 @@ TEST_F(ConfigTest, LoadConfigNamesTheFileInMessages) {
     EXPECT_EQ(std::string(error.what()), file.string() +
                                              ":8:1: extra: unknown key 'extra' "
                                              "(known keys: server, admin, storage, "
-                                             "keys, jobs, providers, routing, pricing)");
+                                             "keys, jobs, webhooks, providers, routing, pricing)");
   }
   const std::string missing = (dir_.path() / "absent.yaml").string();
   try {

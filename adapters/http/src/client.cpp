@@ -82,6 +82,13 @@ core::Error bad_response() {
   return error;
 }
 
+// The reason comes from the caller's policy (e.g. "loopback"): it names a kind of address,
+// never the address itself.
+core::Error target_refused(const std::string& reason) {
+  return core::Error::upstream(502, "upstream_target_refused",
+                               "The target resolves only to refused addresses (" + reason + ").");
+}
+
 // One pooled connection. All I/O on it runs on its own strand, so Beast's timeout handlers
 // and the coroutine that drives the exchange never run at the same time.
 struct Connection {
@@ -369,9 +376,19 @@ asio::awaitable<std::optional<Attempt>> open_connection(State& state, Connection
   }
 
   error_code last_error = asio::error::address_family_not_supported;
+  std::string refused_reason;
+  bool tried = false;
   for (const auto& entry : endpoints) {
     const tcp::endpoint endpoint = entry.endpoint();
     if (state.source && state.source->is_v4() != endpoint.address().is_v4()) continue;
+    if (options.refuse_address) {
+      std::string reason = options.refuse_address(endpoint.address().to_string());
+      if (!reason.empty()) {
+        refused_reason = std::move(reason);
+        continue;
+      }
+    }
+    tried = true;
     beast::tcp_stream stream(connection.strand);
     if (state.source) {
       error_code ec;
@@ -393,6 +410,10 @@ asio::awaitable<std::optional<Attempt>> open_connection(State& state, Connection
     if (connect_error == beast::error::timeout || past(deadline)) {
       co_return failed(timed_out(false), "connect: deadline passed");
     }
+  }
+  if (!connection.plain && !tried && !refused_reason.empty()) {
+    co_return failed(target_refused(refused_reason),
+                     "connect: target refused (" + refused_reason + ")");
   }
   if (!connection.plain) co_return failed(unavailable(), "connect: " + last_error.message());
 

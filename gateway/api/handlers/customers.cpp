@@ -1,8 +1,10 @@
+#include "portico/api/domains.hpp"
 #include "portico/api/envelope.hpp"
 #include "portico/api/frontend.hpp"
 #include "portico/api/handlers.hpp"
 #include "portico/core/contact.hpp"
 #include "portico/core/ids.hpp"
+#include "portico/store/events.hpp"
 #include "portico/store/repositories.hpp"
 
 namespace portico::api {
@@ -57,13 +59,17 @@ net::awaitable<server::Response> create_customer(Services& services, RequestCont
                                  .country = std::move(country),
                                  .external_id = std::move(external_id),
                                  .created_at = services.clock.now()};
+  const store::EventRecord event = make_object_event(
+      services, "customer.created", customer.partner_id, customer.livemode, customer.id,
+      [&customer](core::json::Writer& out) { write_customer(out, customer); }, context.request_id);
   auto inserted = co_await services.store.write<store::CustomerRecord>(
-      [&customer](store::Database& db) -> core::Result<store::CustomerRecord> {
+      [&customer, &event](store::Database& db) -> core::Result<store::CustomerRecord> {
         if (store::customers::insert(db, customer) ==
             store::customers::InsertOutcome::duplicate_external_id) {
           return Error::conflict("customer_exists",
                                  "A customer with this external_id already exists.", "external_id");
         }
+        store::events::append(db, event);
         return customer;
       });
   if (!inserted) co_return error_response(context.request_id, inserted.error());

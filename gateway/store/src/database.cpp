@@ -147,13 +147,16 @@ Database Database::open(const std::string& path, bool read_only) {
 }
 
 Database::Database(Database&& other) noexcept
-    : db_(std::exchange(other.db_, nullptr)), read_only_(other.read_only_) {}
+    : db_(std::exchange(other.db_, nullptr)),
+      read_only_(other.read_only_),
+      outbox_changed_(std::exchange(other.outbox_changed_, false)) {}
 
 Database& Database::operator=(Database&& other) noexcept {
   if (this != &other) {
     sqlite3_close_v2(db_);
     db_ = std::exchange(other.db_, nullptr);
     read_only_ = other.read_only_;
+    outbox_changed_ = std::exchange(other.outbox_changed_, false);
   }
   return *this;
 }

@@ -284,43 +284,4 @@ void remove(Database& db, std::string_view domain_id, std::string_view id) {
 
 }  // namespace dns_records
 
-namespace events {
-
-void append(Database& db, const EventRecord& event) {
-  Statement insert = db.prepare(
-      "INSERT INTO events(id, partner_id, livemode, type, object_id, data, request_id, "
-      "created_at) VALUES(?, ?, ?, ?, ?, ?, ?, ?)");
-  insert.bind(1, event.id)
-      .bind(2, event.partner_id)
-      .bind(3, flag(event.livemode))
-      .bind(4, event.type)
-      .bind(5, event.object_id)
-      .bind(6, event.data_json)
-      .bind(7, event.request_id.empty() ? std::optional<std::string_view>()
-                                        : std::optional<std::string_view>(event.request_id))
-      .bind(8, unix_millis(event.created_at));
-  insert.step();
-}
-
-std::vector<EventRecord> for_object(Database& db, std::string_view object_id) {
-  Statement query = db.prepare(
-      "SELECT id, partner_id, livemode, type, object_id, data, request_id, created_at "
-      "FROM events WHERE object_id = ? ORDER BY seq DESC");
-  query.bind(1, object_id);
-  std::vector<EventRecord> found;
-  while (query.step()) {
-    found.push_back({.id = query.column_text(0),
-                     .partner_id = query.column_text(1),
-                     .livemode = query.column_int64(2) != 0,
-                     .type = query.column_text(3),
-                     .object_id = query.column_text(4),
-                     .data_json = query.column_text(5),
-                     .request_id = query.column_optional_text(6).value_or(""),
-                     .created_at = from_unix_millis(query.column_int64(7))});
-  }
-  return found;
-}
-
-}  // namespace events
-
 }  // namespace portico::store

@@ -190,14 +190,87 @@ CREATE TABLE api_usage(
 CREATE INDEX api_usage_partner_day ON api_usage(partner_id, livemode, day);
 )sql";
 
+// Webhooks: endpoints (soft-deleted, so deliveries and events keep what they point at), the
+// delivery outbox and every attempt. A delivery has next_attempt_at exactly while it is
+// pending, so the partial indexes on it hold only the work there is: the next due delivery
+// and an endpoint's due ones are O(log n) however many settled deliveries accumulate. Paused
+// deliveries get a small partial index of their own for re-enabling. Events gain indexes for
+// the events API's filters (type, object).
+constexpr std::string_view kWebhooks = R"sql(
+CREATE TABLE webhook_endpoints(
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  id TEXT NOT NULL UNIQUE,
+  partner_id TEXT NOT NULL REFERENCES partners(id),
+  livemode INTEGER NOT NULL,
+  url TEXT NOT NULL,
+  description TEXT NOT NULL DEFAULT '',
+  events TEXT NOT NULL,
+  status TEXT NOT NULL,
+  disabled_reason TEXT,
+  sealed_secret BLOB NOT NULL,
+  sealed_previous_secret BLOB,
+  previous_secret_expires_at INTEGER,
+  consecutive_failures INTEGER NOT NULL DEFAULT 0,
+  last_success_at INTEGER,
+  last_failure_at INTEGER,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  deleted_at INTEGER
+);
+CREATE INDEX webhook_endpoints_partner_seq ON webhook_endpoints(partner_id, livemode, seq)
+  WHERE deleted_at IS NULL;
+CREATE INDEX webhook_endpoints_enabled ON webhook_endpoints(id)
+  WHERE status = 'enabled' AND deleted_at IS NULL;
+
+CREATE TABLE webhook_deliveries(
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  id TEXT NOT NULL UNIQUE,
+  endpoint_id TEXT NOT NULL REFERENCES webhook_endpoints(id),
+  event_id TEXT NOT NULL REFERENCES events(id),
+  event_type TEXT NOT NULL,
+  partner_id TEXT NOT NULL,
+  livemode INTEGER NOT NULL,
+  status TEXT NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at INTEGER,
+  claimed_at INTEGER,
+  last_status_code INTEGER,
+  last_error TEXT,
+  last_attempt_at INTEGER,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE INDEX webhook_deliveries_due ON webhook_deliveries(next_attempt_at)
+  WHERE next_attempt_at IS NOT NULL;
+CREATE INDEX webhook_deliveries_endpoint_due ON webhook_deliveries(endpoint_id, next_attempt_at)
+  WHERE next_attempt_at IS NOT NULL;
+CREATE INDEX webhook_deliveries_endpoint_seq ON webhook_deliveries(endpoint_id, seq);
+CREATE INDEX webhook_deliveries_paused ON webhook_deliveries(endpoint_id)
+  WHERE status = 'paused';
+CREATE INDEX webhook_deliveries_claimed ON webhook_deliveries(claimed_at)
+  WHERE claimed_at IS NOT NULL;
+
+CREATE TABLE webhook_attempts(
+  delivery_id TEXT NOT NULL REFERENCES webhook_deliveries(id),
+  number INTEGER NOT NULL,
+  at INTEGER NOT NULL,
+  status_code INTEGER,
+  error TEXT,
+  duration_ms INTEGER NOT NULL,
+  PRIMARY KEY (delivery_id, number)
+) WITHOUT ROWID;
+
+CREATE INDEX events_partner_type ON events(partner_id, livemode, type, seq);
+CREATE INDEX events_object ON events(object_id, seq);
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& builtin_migrations() {
   static const std::vector<Migration> migrations = {
-      {1, "initial", std::string(kInitial)},
-      {2, "domains", std::string(kDomains)},
-      {3, "certificates", std::string(kCertificates)},
-      {4, "billing", std::string(kBilling)},
+      {1, "initial", std::string(kInitial)},           {2, "domains", std::string(kDomains)},
+      {3, "certificates", std::string(kCertificates)}, {4, "billing", std::string(kBilling)},
+      {5, "webhooks", std::string(kWebhooks)},
   };
   return migrations;
 }

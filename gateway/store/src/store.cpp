@@ -48,6 +48,8 @@ bool run_in_transaction(Database& db, Access access, const std::function<bool()>
     report_to(on_error, "unknown exception in store work");
   }
   roll_back_if_open(db, on_error);
+  // Deliveries queued by work that was rolled back do not exist: nobody is told of them.
+  db.take_outbox_changed();
   return false;
 }
 
@@ -74,7 +76,15 @@ class Store::Worker {
         // Only delivery can throw here (the work's own failures are values by now).
         detail::report_to(on_error_, error.what());
       }
+      tell_outbox_listener();
       pending_.fetch_sub(1, std::memory_order_relaxed);
+    });
+  }
+
+  // Set on this worker's thread, so it takes effect between two jobs.
+  void set_outbox_listener(std::function<void()> listener) {
+    boost::asio::post(io_, [this, listener = std::move(listener)]() mutable {
+      outbox_listener_ = std::move(listener);
     });
   }
 
@@ -82,13 +92,25 @@ class Store::Worker {
   bool running_in_this_thread() const { return guard_.get_executor().running_in_this_thread(); }
 
  private:
+  // run_in_transaction clears the flag of work it rolled back, so a flag still set after a
+  // job means its transaction committed deliveries.
+  void tell_outbox_listener() {
+    if (!db_.take_outbox_changed() || !outbox_listener_) return;
+    try {
+      outbox_listener_();
+    } catch (const std::exception& error) {
+      detail::report_to(on_error_, error.what());
+    }
+  }
+
   boost::asio::io_context io_{1};
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> guard_{
       io_.get_executor()};
   Database db_;
   const ErrorSink& on_error_;
   std::atomic<std::size_t> pending_{0};
-  std::thread thread_;  // last: starts once everything above exists
+  std::function<void()> outbox_listener_;  // only ever touched on thread_
+  std::thread thread_;                     // last: starts once everything above exists
 };
 
 namespace {
@@ -224,6 +246,10 @@ void Store::enqueue(detail::Access access, std::unique_ptr<detail::Job> job) {
     if (reader->pending() < least_busy->pending()) least_busy = reader.get();
   }
   least_busy->post(std::move(job));
+}
+
+void Store::set_outbox_listener(std::function<void()> listener) {
+  writer_->set_outbox_listener(std::move(listener));
 }
 
 bool Store::on_store_thread() const {

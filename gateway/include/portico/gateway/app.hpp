@@ -14,6 +14,7 @@
 #include "portico/api/frontend.hpp"
 #include "portico/api/services.hpp"
 #include "portico/config/config.hpp"
+#include "portico/events/dispatcher.hpp"
 #include "portico/jobs/balance_check.hpp"
 #include "portico/jobs/certificate_sync.hpp"
 #include "portico/jobs/domain_sync.hpp"
@@ -46,6 +47,8 @@ class App {
   store::Store& store() { return *store_; }
   // Writes the API call counts held in memory now (tests; the job does it on its own).
   jobs::UsageFlush& usage_flush() { return *usage_flush_; }
+  // Sends the webhook outbox (tests run passes with run_once()).
+  events::Dispatcher& dispatcher() { return *dispatcher_; }
 
   // Serves on config.server.threads threads until a graceful stop completes. With
   // `handle_signals`, SIGINT and SIGTERM start that stop.
@@ -69,6 +72,7 @@ class App {
   std::unique_ptr<jobs::CertificateSync> certificate_sync_;
   std::unique_ptr<jobs::BalanceCheck> balance_check_;
   std::unique_ptr<jobs::UsageFlush> usage_flush_;
+  std::unique_ptr<events::Dispatcher> dispatcher_;
   std::unique_ptr<api::Frontend> api_frontend_;
   std::unique_ptr<api::Frontend> admin_frontend_;
   std::unique_ptr<server::HttpServer> api_server_;

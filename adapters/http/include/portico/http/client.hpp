@@ -75,6 +75,11 @@ struct ClientOptions {
                                             // Authorization always is
   std::function<void(const Exchange&)> on_exchange;  // called once per call, success or failure
   std::string user_agent = "portico/0.1";
+  // When set, every address the host resolves to is passed (as text) before connecting: a
+  // non-empty answer is why it is skipped. When every address is skipped the call fails with
+  // 502 upstream_target_refused naming that reason, and nothing is connected to. Checking
+  // the resolved addresses, not the name, holds however DNS answers (webhook targets).
+  std::function<std::string(std::string_view ip)> refuse_address;
 };
 
 // An HTTP/1.1 client for one supplier origin with a keep-alive connection pool.
@@ -86,6 +91,7 @@ struct ClientOptions {
 //   502 upstream_tls_error        TLS handshake or certificate verification failed
 //   502 upstream_connection_lost  reset or EOF after the request was written (outcome_unknown)
 //   502 upstream_bad_response     unparsable, truncated or oversized response (outcome_unknown)
+//   502 upstream_target_refused   every resolved address was refused (options.refuse_address)
 // HTTP error statuses are responses, not errors: adapters interpret them.
 //
 // Thread safety: send() may be called concurrently from coroutines running on any thread of

@@ -2,6 +2,7 @@
 
 #include "portico/api/router.hpp"
 #include "portico/api/services.hpp"
+#include "portico/events/dispatcher.hpp"
 #include "portico/jobs/balance_check.hpp"
 #include "portico/jobs/certificate_sync.hpp"
 #include "portico/jobs/domain_sync.hpp"
@@ -13,6 +14,7 @@ struct Jobs {
   jobs::DomainSync& domain_sync;
   jobs::CertificateSync& certificate_sync;
   jobs::BalanceCheck& balance_check;
+  events::Dispatcher& webhook_dispatch;
 };
 
 // The admin listener's routes, all behind the admin token: health, metrics, partners, keys,
