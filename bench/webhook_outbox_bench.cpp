@@ -186,16 +186,18 @@ void measure_throughput(const std::string& portico, long count) {
   const std::vector<std::pair<std::string, std::string>> auth = {
       {"Authorization", "Bearer " + last_line(key.out)}};
 
+  const std::string log = dir.file("serve.log");
   {  // An endpoint through the API, then the gateway stops.
-    testing::BackgroundProcess gateway({portico, "serve", "--config", config});
-    const std::uint16_t port = api_port_of(gateway.wait_for_line("portico listening", 10s));
+    auto gateway = testing::start_logging_to_file({portico, "serve", "--config", config}, log);
+    const std::uint16_t port =
+        api_port_of(testing::wait_for_file_line(log, 0, "portico listening", 10s));
     const auto created = testing::http_request(
         port, "POST", "/api/v1/webhooks", auth,
         R"({"url":"http://127.0.0.1:)" + std::to_string(receiver.port()) +
             R"(/hook","events":["bench.*"]})");
     if (created.status / 100 != 2) throw std::runtime_error("bench: " + created.body);
-    gateway.signal(SIGTERM);
-    gateway.wait(10s);
+    gateway->signal(SIGTERM);
+    gateway->wait(10s);
   }
   {  // The outbox filled while nothing sends.
     auto db = store::Store::open({.path = dir.file("data/portico.db")});
@@ -231,9 +233,10 @@ void measure_throughput(const std::string& portico, long count) {
     }
   }
 
-  testing::BackgroundProcess gateway({portico, "serve", "--config", config});
+  const std::size_t seen = testing::read_file(log).size();
+  auto gateway = testing::start_logging_to_file({portico, "serve", "--config", config}, log);
   const auto start = std::chrono::steady_clock::now();
-  if (gateway.wait_for_line("portico listening", 10s).empty()) {
+  if (testing::wait_for_file_line(log, seen, "portico listening", 10s).empty()) {
     throw std::runtime_error("bench: the gateway did not start");
   }
   const auto deadline = start + 300s;
@@ -241,8 +244,8 @@ void measure_throughput(const std::string& portico, long count) {
     std::this_thread::sleep_for(5ms);
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  gateway.signal(SIGTERM);
-  gateway.wait(10s);
+  gateway->signal(SIGTERM);
+  gateway->wait(10s);
   std::printf("%12ld %12ld %10.2f %16.0f\n", count, received.load(), seconds,
               static_cast<double>(received.load()) / seconds);
 }

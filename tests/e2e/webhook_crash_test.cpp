@@ -38,12 +38,19 @@ std::string write_config(const TempDir& dir) {
   return path;
 }
 
-std::uint16_t api_port_of(const std::string& ready_line) {
+// The gateway, its log in a file (request lines would fill a pipe nobody reads); returns the API
+// port from its newest "portico listening" line, 0 when it did not start.
+std::unique_ptr<BackgroundProcess> start_gateway(const std::string& config, const std::string& log,
+                                                 std::uint16_t& api_port) {
+  const std::size_t seen = read_file(log).size();
+  auto gateway = start_logging_to_file({PORTICO_BINARY, "serve", "--config", config}, log);
+  const std::string ready = wait_for_file_line(log, seen, "portico listening", 10s);
   const std::string field = "api=127.0.0.1:";
-  const std::size_t at = ready_line.find(field);
-  return at == std::string::npos
-             ? 0
-             : static_cast<std::uint16_t>(std::stoi(ready_line.substr(at + field.size())));
+  const std::size_t at = ready.find(field);
+  api_port = at == std::string::npos
+                 ? 0
+                 : static_cast<std::uint16_t>(std::stoi(ready.substr(at + field.size())));
+  return gateway;
 }
 
 // What the receiver saw: every delivery id with the event it carried.
@@ -130,10 +137,10 @@ TEST(WebhookCrashTest, SigkillWithThousandsPendingLosesNoEvent) {
   key = key.substr(key.rfind('\n') + 1);
   const std::vector<std::pair<std::string, std::string>> auth = {{"Authorization", "Bearer " + key}};
 
-  auto gateway = std::make_unique<BackgroundProcess>(
-      std::vector<std::string>{PORTICO_BINARY, "serve", "--config", config});
-  std::uint16_t port = api_port_of(gateway->wait_for_line("portico listening", 10s));
-  ASSERT_NE(port, 0) << gateway->stderr_text();
+  const std::string log = dir.file("serve.log");
+  std::uint16_t port = 0;
+  auto gateway = start_gateway(config, log, port);
+  ASSERT_NE(port, 0) << read_file(log);
 
   const HttpReply endpoint = http_request(
       port, "POST", "/api/v1/webhooks", auth,
@@ -142,6 +149,7 @@ TEST(WebhookCrashTest, SigkillWithThousandsPendingLosesNoEvent) {
   ASSERT_EQ(endpoint.status / 100, 2) << endpoint.body;
 
   // Thousands of state changes, each recording an event and its delivery.
+  const auto creating = std::chrono::steady_clock::now();
   std::atomic<int> accepted{0};
   std::vector<std::thread> clients;
   for (int t = 0; t < kClientThreads; ++t) {
@@ -158,6 +166,9 @@ TEST(WebhookCrashTest, SigkillWithThousandsPendingLosesNoEvent) {
   for (auto& client : clients)
     client.join();
   ASSERT_EQ(accepted.load(), kCustomers);
+  std::cout << "[ crash    ] " << kCustomers << " customers created in "
+            << std::chrono::duration<double>(std::chrono::steady_clock::now() - creating).count()
+            << " s\n";
 
   gateway->signal(SIGKILL);
   gateway->wait(10s);
@@ -173,10 +184,8 @@ TEST(WebhookCrashTest, SigkillWithThousandsPendingLosesNoEvent) {
 
   // Restarted with a fast receiver: every recorded event arrives.
   receiver.clear_faults();
-  gateway = std::make_unique<BackgroundProcess>(
-      std::vector<std::string>{PORTICO_BINARY, "serve", "--config", config});
-  port = api_port_of(gateway->wait_for_line("portico listening", 10s));
-  ASSERT_NE(port, 0) << gateway->stderr_text();
+  gateway = start_gateway(config, log, port);
+  ASSERT_NE(port, 0) << read_file(log);
 
   const std::set<std::string> expected(events_recorded.begin(), events_recorded.end());
   std::set<std::string> missing;
@@ -205,7 +214,7 @@ TEST(WebhookCrashTest, SigkillWithThousandsPendingLosesNoEvent) {
   EXPECT_LE(duplicates, 64);
 
   gateway->signal(SIGTERM);
-  EXPECT_EQ(gateway->wait(10s), 0) << gateway->stderr_text();
+  EXPECT_EQ(gateway->wait(10s), 0) << read_file(log);
 }
 
 }  // namespace

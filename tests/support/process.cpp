@@ -1,6 +1,8 @@
 #include "support/process.hpp"
 
 #include <fcntl.h>
+#include <fstream>
+#include <sstream>
 #include <poll.h>
 #include <signal.h>
 #include <stdexcept>
@@ -119,6 +121,34 @@ int BackgroundProcess::wait(std::chrono::milliseconds timeout) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   return -1;
+}
+
+std::unique_ptr<BackgroundProcess> start_logging_to_file(const std::vector<std::string>& argv,
+                                                         const std::string& log_file) {
+  // sh only redirects, then becomes the program (exec): signals reach the program itself.
+  std::vector<std::string> shell = {"/bin/sh", "-c", R"(exec "$@" 2>>"$0")",
+                                    log_file};
+  shell.insert(shell.end(), argv.begin(), argv.end());
+  return std::make_unique<BackgroundProcess>(shell);
+}
+
+std::string wait_for_file_line(const std::string& log_file, std::size_t from,
+                               const std::string& needle, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  do {
+    std::ifstream in(log_file, std::ios::binary);
+    std::stringstream buffer;
+    buffer << in.rdbuf();
+    const std::string text = buffer.str();
+    const std::size_t at = from < text.size() ? text.find(needle, from) : std::string::npos;
+    if (at != std::string::npos) {
+      const std::size_t start = text.rfind('\n', at);
+      const std::size_t begin = start == std::string::npos ? 0 : start + 1;
+      return text.substr(begin, text.find('\n', at) - begin);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  } while (std::chrono::steady_clock::now() < deadline);
+  return {};
 }
 
 }  // namespace portico::testing

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <chrono>
+#include <memory>
 #include <string>
 #include <sys/types.h>
 #include <vector>
@@ -35,5 +36,15 @@ class BackgroundProcess {
   std::string err_;
   std::size_t scanned_ = 0;
 };
+
+// A program whose stderr is appended to `log_file` instead of a pipe: for servers that log more
+// than a pipe holds while nobody reads it (a full pipe would stall them).
+std::unique_ptr<BackgroundProcess> start_logging_to_file(const std::vector<std::string>& argv,
+                                                         const std::string& log_file);
+
+// Waits for a line containing `needle` written to `log_file` past byte `from`; returns that
+// line, or "" on timeout.
+std::string wait_for_file_line(const std::string& log_file, std::size_t from,
+                               const std::string& needle, std::chrono::milliseconds timeout);
 
 }  // namespace portico::testing
