@@ -411,15 +411,12 @@ net::awaitable<bool> attempt(std::shared_ptr<State> state, Due due, net::any_io_
     }
   }
 
-  struct Written {
-    store::webhook_deliveries::Recorded recorded;
-  };
-  auto written = co_await services.store.write<Written>(
-      [&services, &due, &at, &result, &config](store::Database& db) -> core::Result<Written> {
-        Written outcome;
-        outcome.recorded = store::webhook_deliveries::record_attempt(
+  using Recorded = store::webhook_deliveries::Recorded;
+  auto recorded = co_await services.store.write<Recorded>(
+      [&services, &due, &at, &result, &config](store::Database& db) -> core::Result<Recorded> {
+        const Recorded outcome = store::webhook_deliveries::record_attempt(
             db, due.delivery.id, at, result, config.disable_after_failures);
-        if (outcome.recorded.endpoint_change != store::EndpointChange::none) {
+        if (outcome.endpoint_change != store::EndpointChange::none) {
           // Its state after the change, for the event partners receive about it.
           const auto after = store::webhook_endpoints::find_by_id(db, due.delivery.endpoint_id);
           if (after) {
@@ -429,17 +426,17 @@ net::awaitable<bool> attempt(std::shared_ptr<State> state, Due due, net::any_io_
         }
         return outcome;
       });
-  if (!written) {
+  if (!recorded) {
     services.log.error("webhook attempt not recorded; it is sent again after its lease",
                        {{"delivery", due.delivery.id}});
     co_return result.succeeded;
   }
-  if (!written->recorded.recorded) {
+  if (!recorded->recorded) {
     services.log.warn("webhook attempt not recorded: the delivery is no longer claimed",
                       {{"delivery", due.delivery.id}});
     co_return result.succeeded;
   }
-  switch (written->recorded.endpoint_change) {
+  switch (recorded->endpoint_change) {
     case store::EndpointChange::disabled_gone:
       services.log.warn("webhook endpoint disabled",
                         {{"endpoint", endpoint_id}, {"reason", "gone"}});
