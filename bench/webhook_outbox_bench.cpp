@@ -6,13 +6,12 @@
 //
 // usage: portico_webhook_bench --portico PATH [--pending 1000,10000,100000,1000000]
 //                              [--deliveries 20000]
-#include <signal.h>
-
 #include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <iostream>
+#include <signal.h>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -26,6 +25,7 @@
 #include "portico/store/repositories.hpp"
 #include "portico/store/store.hpp"
 #include "portico/store/webhooks.hpp"
+
 #include "support/http.hpp"
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
@@ -75,22 +75,23 @@ void append_events(store::Store& db, const std::string& partner_id, long count, 
                    std::chrono::milliseconds step, portico::core::Random& random) {
   for (long done = 0; done < count;) {
     const long batch = std::min<long>(kBatch, count - done);
-    auto written = db.write_now<long>([&](store::Database& connection) -> portico::core::Result<long> {
-      for (long i = 0; i < batch; ++i) {
-        const long n = done + i;
-        store::EventRecord event{
-            .id = portico::core::make_id(portico::core::id_prefix::kEvent, random),
-            .partner_id = partner_id,
-            .livemode = true,
-            .type = "bench" + std::to_string(n % kEndpoints) + ".created",
-            .object_id = "cus_bench",
-            .data_json = R"({"object":{"object":"customer","id":"cus_bench"}})",
-            .request_id = "",
-            .created_at = first + step * n};
-        store::events::append(connection, event);
-      }
-      return batch;
-    });
+    auto written =
+        db.write_now<long>([&](store::Database& connection) -> portico::core::Result<long> {
+          for (long i = 0; i < batch; ++i) {
+            const long n = done + i;
+            store::EventRecord event{
+                .id = portico::core::make_id(portico::core::id_prefix::kEvent, random),
+                .partner_id = partner_id,
+                .livemode = true,
+                .type = "bench" + std::to_string(n % kEndpoints) + ".created",
+                .object_id = "cus_bench",
+                .data_json = R"({"object":{"object":"customer","id":"cus_bench"}})",
+                .request_id = "",
+                .created_at = first + step * n};
+            store::events::append(connection, event);
+          }
+          return batch;
+        });
     if (!written) throw std::runtime_error("bench: cannot append events");
     done += batch;
   }
@@ -164,13 +165,13 @@ void measure_throughput(const std::string& portico, long count) {
   testing::TempDir dir;
   const std::string config = dir.file("portico.yaml");
   testing::write_file(dir.file("admin-token"), "bench-admin-token-0123456789\n");
-  testing::write_file(
-      config,
-      "server: { listen: 127.0.0.1:0, threads: 2 }\n"
-      "admin:\n  listen: 127.0.0.1:0\n  token_file: admin-token\n"
-      "storage: { sqlite: ./data/portico.db }\n"
-      "jobs: { enabled: false }\n"
-      "webhooks: { allow_private_targets: true, allow_http: true, max_concurrency_per_endpoint: 16 }\n");
+  testing::write_file(config,
+                      "server: { listen: 127.0.0.1:0, threads: 2 }\n"
+                      "admin:\n  listen: 127.0.0.1:0\n  token_file: admin-token\n"
+                      "storage: { sqlite: ./data/portico.db }\n"
+                      "jobs: { enabled: false }\n"
+                      "webhooks: { allow_private_targets: true, allow_http: true, "
+                      "max_concurrency_per_endpoint: 16 }\n");
 
   std::atomic<long> received{0};
   portico::sim::Server receiver({.name = "receiver"});
@@ -180,8 +181,8 @@ void measure_throughput(const std::string& portico, long count) {
   });
   receiver.start();
 
-  const auto key = testing::run_process(
-      {portico, "keys", "create", "--config", config, "--partner", "bench"});
+  const auto key =
+      testing::run_process({portico, "keys", "create", "--config", config, "--partner", "bench"});
   if (key.exit_code != 0) throw std::runtime_error("bench: keys create failed: " + key.err);
   const std::vector<std::pair<std::string, std::string>> auth = {
       {"Authorization", "Bearer " + last_line(key.out)}};
@@ -191,10 +192,10 @@ void measure_throughput(const std::string& portico, long count) {
     auto gateway = testing::start_logging_to_file({portico, "serve", "--config", config}, log);
     const std::uint16_t port =
         api_port_of(testing::wait_for_file_line(log, 0, "portico listening", 10s));
-    const auto created = testing::http_request(
-        port, "POST", "/api/v1/webhooks", auth,
-        R"({"url":"http://127.0.0.1:)" + std::to_string(receiver.port()) +
-            R"(/hook","events":["bench.*"]})");
+    const auto created =
+        testing::http_request(port, "POST", "/api/v1/webhooks", auth,
+                              R"({"url":"http://127.0.0.1:)" + std::to_string(receiver.port()) +
+                                  R"(/hook","events":["bench.*"]})");
     if (created.status / 100 != 2) throw std::runtime_error("bench: " + created.body);
     gateway->signal(SIGTERM);
     gateway->wait(10s);
@@ -253,7 +254,7 @@ void measure_throughput(const std::string& portico, long count) {
 Options parse(int argc, char** argv) {
   Options options;
   for (int i = 1; i + 1 < argc; i += 2) {
-    const std::string name = argv[i];  // NOLINT(*-pointer-arithmetic)
+    const std::string name = argv[i];       // NOLINT(*-pointer-arithmetic)
     const std::string value = argv[i + 1];  // NOLINT(*-pointer-arithmetic)
     if (name == "--portico") {
       options.portico = value;

@@ -77,8 +77,7 @@ void write_webhook_endpoint(core::json::Writer& out, const store::WebhookEndpoin
     core::json::write_null(out, "previous_secret_expires_at");
   }
   core::json::write(out, "consecutive_failures", endpoint.consecutive_failures);
-  const auto write_time = [&out](std::string_view key,
-                                 const std::optional<core::TimePoint>& at) {
+  const auto write_time = [&out](std::string_view key, const std::optional<core::TimePoint>& at) {
     if (at) {
       core::json::write(out, key, core::format_rfc3339(*at));
     } else {

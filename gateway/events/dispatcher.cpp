@@ -13,7 +13,6 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
-#include <boost/asio/ip/address_v6.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -22,7 +21,6 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "portico/api/webhooks.hpp"
-#include "portico/core/text.hpp"
 #include "portico/core/webhook.hpp"
 #include "portico/http/client.hpp"
 #include "portico/store/events.hpp"
@@ -45,91 +43,6 @@ constexpr std::chrono::seconds kLeaseSlack{60};
 constexpr std::chrono::seconds kCloseIdleConnections{5};
 constexpr std::chrono::minutes kForgetClient{5};
 constexpr std::string_view kUserAgent = "Portico-Webhooks/1";
-
-// Where a delivery goes, from its endpoint's stored URL.
-struct Target {
-  std::string scheme;  // "http" | "https"
-  std::string host;    // lowercase; an IPv6 literal without brackets
-  std::uint16_t port = 0;
-  std::string path;  // path and query as registered, "/" when the URL has none
-
-  std::string origin() const { return scheme + "://[" + host + "]:" + std::to_string(port); }
-};
-
-bool host_character(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-         c == '.' || c == '_';
-}
-
-// The API checked the URL when it was stored, but a stored value is not trusted: anything
-// this does not take is an attempt failed with "invalid_url".
-std::optional<Target> parse_target(std::string_view url) {
-  const std::size_t separator = url.find("://");
-  if (separator == std::string_view::npos) return std::nullopt;
-  Target target;
-  target.scheme = core::text::lowercase(url.substr(0, separator));
-  if (target.scheme != "http" && target.scheme != "https") return std::nullopt;
-  std::string_view rest = url.substr(separator + 3);
-  const std::size_t authority_end = rest.find_first_of("/?#");
-  const std::string_view authority = rest.substr(0, authority_end);
-  const std::string_view path =
-      authority_end == std::string_view::npos ? std::string_view() : rest.substr(authority_end);
-  // No userinfo, no fragment, and only visible ASCII in what goes on the request line.
-  if (authority.find('@') != std::string_view::npos) return std::nullopt;
-  if (path.find('#') != std::string_view::npos) return std::nullopt;
-  if (!std::all_of(path.begin(), path.end(), [](char c) {
-        const auto byte = static_cast<unsigned char>(c);
-        return byte > 0x20 && byte < 0x7f;
-      })) {
-    return std::nullopt;
-  }
-
-  std::string_view host;
-  std::optional<std::string_view> port_text;
-  if (!authority.empty() && authority.front() == '[') {
-    const std::size_t close = authority.find(']');
-    if (close == std::string_view::npos) return std::nullopt;
-    host = authority.substr(1, close - 1);
-    const std::string_view after = authority.substr(close + 1);
-    if (!after.empty()) {
-      if (after.front() != ':') return std::nullopt;
-      port_text = after.substr(1);
-    }
-    boost::system::error_code error;
-    (void)net::ip::make_address_v6(std::string(host), error);
-    if (error) return std::nullopt;
-  } else {
-    const std::size_t colon = authority.find(':');
-    host = authority.substr(0, colon);
-    if (colon != std::string_view::npos) port_text = authority.substr(colon + 1);
-    if (host.empty() || !std::all_of(host.begin(), host.end(), host_character)) {
-      return std::nullopt;
-    }
-  }
-  target.host = core::text::lowercase(host);
-
-  if (port_text) {
-    if (port_text->empty() || port_text->size() > 5 ||
-        !std::all_of(port_text->begin(), port_text->end(),
-                     [](char c) { return c >= '0' && c <= '9'; })) {
-      return std::nullopt;
-    }
-    const int port = std::stoi(std::string(*port_text));
-    if (port < 1 || port > 65535) return std::nullopt;
-    target.port = static_cast<std::uint16_t>(port);
-  } else {
-    target.port = target.scheme == "https" ? 443 : 80;
-  }
-
-  if (path.empty()) {
-    target.path = "/";
-  } else if (path.front() == '?') {
-    target.path = "/" + std::string(path);
-  } else {
-    target.path = std::string(path);
-  }
-  return target;
-}
 
 // The client's error codes as an attempt records them.
 std::string attempt_error(const core::Error& error) {
@@ -259,9 +172,10 @@ void prune_clients(State& state) {
 }
 
 // One client per origin; throws (std::runtime_error) when the CA bundle cannot be loaded.
-std::shared_ptr<http::Client> client_for(State& state, const Target& target,
+std::shared_ptr<http::Client> client_for(State& state, const core::webhook::TargetUrl& target,
                                          const net::any_io_executor& executor) {
-  const std::string origin = target.origin();
+  const std::string origin =
+      target.scheme + "://[" + target.host + "]:" + std::to_string(target.port);
   std::lock_guard lock(state.mutex);
   const auto found = state.clients.find(origin);
   if (found != state.clients.end()) {
@@ -305,7 +219,7 @@ net::awaitable<Sent> send(State& state, const store::WebhookEndpointRecord& endp
   const auto& config = services.config.webhooks;
   Sent sent;
   store::AttemptResult& result = sent.result;
-  const std::optional<Target> target = parse_target(endpoint.url);
+  const auto target = core::webhook::parse_target_url(endpoint.url);
   if (!target) {
     result.error = "invalid_url";
     co_return sent;
@@ -334,7 +248,7 @@ net::awaitable<Sent> send(State& state, const store::WebhookEndpointRecord& endp
   const std::string prefix = "X-" + config.header_brand + "-";
   http::Request request;
   request.method = "POST";
-  request.target = target->path;
+  request.target = target->target;
   request.body = api::event_json(due.event);
   request.headers = {
       {"Content-Type", "application/json"},

@@ -1,19 +1,19 @@
 // The outbox survives SIGKILL: the real `portico` binary is killed while thousands of
 // deliveries wait, restarted on the same database, and every recorded event reaches the
 // receiver at least once.
-#include <signal.h>
-#include <sqlite3.h>
-
 #include <atomic>
 #include <map>
 #include <mutex>
 #include <set>
+#include <signal.h>
 #include <thread>
 
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
+#include <sqlite3.h>
 
 #include "portico/sim/server.hpp"
+
 #include "support/http.hpp"
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
@@ -29,12 +29,13 @@ constexpr int kClientThreads = 4;
 std::string write_config(const TempDir& dir) {
   const std::string path = dir.file("portico.yaml");
   write_file(dir.file("admin-token"), "crash-admin-token-0123456789\n");
-  write_file(path,
-             "server: { listen: 127.0.0.1:0, threads: 2, shutdown_grace_ms: 2000 }\n"
-             "admin:\n  listen: 127.0.0.1:0\n  token_file: admin-token\n"
-             "storage: { sqlite: ./data/portico.db }\n"
-             "jobs: { enabled: false }\n"
-             "webhooks: { allow_private_targets: true, allow_http: true, poll_interval_ms: 200 }\n");
+  write_file(
+      path,
+      "server: { listen: 127.0.0.1:0, threads: 2, shutdown_grace_ms: 2000 }\n"
+      "admin:\n  listen: 127.0.0.1:0\n  token_file: admin-token\n"
+      "storage: { sqlite: ./data/portico.db }\n"
+      "jobs: { enabled: false }\n"
+      "webhooks: { allow_private_targets: true, allow_http: true, poll_interval_ms: 200 }\n");
   return path;
 }
 
@@ -119,14 +120,13 @@ TEST(WebhookCrashTest, SigkillWithThousandsPendingLosesNoEvent) {
   Receipts receipts;
   sim::Server receiver({.name = "receiver"});
   receiver.route("POST", "/hook", [&receipts](const sim::SimRequest& request) {
-    receipts.add(request.header("X-Portico-Delivery").value_or(""),
-                 event_id_of(request.body));
+    receipts.add(request.header("X-Portico-Delivery").value_or(""), event_id_of(request.body));
     return sim::SimResponse{.status = 204, .content_type = ""};
   });
   receiver.start();
   // A slow receiver while events pile up, so that thousands wait when the gateway dies.
-  receiver.inject({.kind = sim::FaultKind::latency, .path_prefix = "/hook", .count = -1,
-                   .delay = 40ms});
+  receiver.inject(
+      {.kind = sim::FaultKind::latency, .path_prefix = "/hook", .count = -1, .delay = 40ms});
 
   const ProcessResult created =
       run_process({PORTICO_BINARY, "keys", "create", "--config", config, "--partner", "crash"});
@@ -135,17 +135,18 @@ TEST(WebhookCrashTest, SigkillWithThousandsPendingLosesNoEvent) {
   while (!key.empty() && key.back() == '\n')
     key.pop_back();
   key = key.substr(key.rfind('\n') + 1);
-  const std::vector<std::pair<std::string, std::string>> auth = {{"Authorization", "Bearer " + key}};
+  const std::vector<std::pair<std::string, std::string>> auth = {
+      {"Authorization", "Bearer " + key}};
 
   const std::string log = dir.file("serve.log");
   std::uint16_t port = 0;
   auto gateway = start_gateway(config, log, port);
   ASSERT_NE(port, 0) << read_file(log);
 
-  const HttpReply endpoint = http_request(
-      port, "POST", "/api/v1/webhooks", auth,
-      R"({"url":"http://127.0.0.1:)" + std::to_string(receiver.port()) +
-          R"(/hook","events":["*"]})");
+  const HttpReply endpoint =
+      http_request(port, "POST", "/api/v1/webhooks", auth,
+                   R"({"url":"http://127.0.0.1:)" + std::to_string(receiver.port()) +
+                       R"(/hook","events":["*"]})");
   ASSERT_EQ(endpoint.status / 100, 2) << endpoint.body;
 
   // Thousands of state changes, each recording an event and its delivery.
@@ -175,8 +176,8 @@ TEST(WebhookCrashTest, SigkillWithThousandsPendingLosesNoEvent) {
   gateway.reset();
 
   const std::vector<std::string> events_recorded = query(database, "SELECT id FROM events");
-  const std::vector<std::string> pending = query(
-      database, "SELECT id FROM webhook_deliveries WHERE status = 'pending'");
+  const std::vector<std::string> pending =
+      query(database, "SELECT id FROM webhook_deliveries WHERE status = 'pending'");
   std::cout << "[ crash    ] killed with " << pending.size() << " of " << events_recorded.size()
             << " deliveries pending; receiver had " << receipts.requests() << " requests\n";
   ASSERT_GE(static_cast<int>(events_recorded.size()), kCustomers);

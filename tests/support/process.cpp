@@ -2,9 +2,9 @@
 
 #include <fcntl.h>
 #include <fstream>
-#include <sstream>
 #include <poll.h>
 #include <signal.h>
+#include <sstream>
 #include <stdexcept>
 #include <sys/wait.h>
 #include <thread>
@@ -126,8 +126,7 @@ int BackgroundProcess::wait(std::chrono::milliseconds timeout) {
 std::unique_ptr<BackgroundProcess> start_logging_to_file(const std::vector<std::string>& argv,
                                                          const std::string& log_file) {
   // sh only redirects, then becomes the program (exec): signals reach the program itself.
-  std::vector<std::string> shell = {"/bin/sh", "-c", R"(exec "$@" 2>>"$0")",
-                                    log_file};
+  std::vector<std::string> shell = {"/bin/sh", "-c", R"(exec "$@" 2>>"$0")", log_file};
   shell.insert(shell.end(), argv.begin(), argv.end());
   return std::make_unique<BackgroundProcess>(shell);
 }

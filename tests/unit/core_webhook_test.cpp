@@ -359,5 +359,38 @@ TEST(WebhookTargetTest, RefusesEverySpecialRangeAndAllowsPublicUnicast) {
   EXPECT_EQ(refused_address_reason(std::string_view("8.8.8.8\0", 8)), "invalid");
 }
 
+TEST(WebhookUrlTest, TakesAbsoluteHttpUrlsApartWithDefaults) {
+  auto plain = parse_target_url("HTTPS://Hooks.Example.com");
+  ASSERT_TRUE(plain.ok());
+  EXPECT_EQ(plain->text, "https://hooks.example.com");
+  EXPECT_EQ(plain->port, 443);
+  EXPECT_EQ(plain->target, "/");
+  EXPECT_FALSE(plain->ip_literal);
+
+  auto query_only = parse_target_url("http://10.0.0.1:8080?x=1");
+  ASSERT_TRUE(query_only.ok());
+  EXPECT_TRUE(query_only->ip_literal);
+  EXPECT_EQ(query_only->port, 8080);
+  EXPECT_EQ(query_only->target, "/?x=1");
+
+  auto ipv6 = parse_target_url("http://[::FFFF:7f00:1]/in/hook?a=b");
+  ASSERT_TRUE(ipv6.ok());
+  EXPECT_EQ(ipv6->host, "::ffff:127.0.0.1");  // RFC 5952: the IPv4 part in dotted form
+  EXPECT_EQ(ipv6->port, 80);
+  EXPECT_EQ(ipv6->target, "/in/hook?a=b");
+}
+
+TEST(WebhookUrlTest, RefusesWhatCannotBeSentSafely) {
+  for (const char* url :
+       {"ftp://example.com/", "example.com/hook", "https://user:pw@example.com/",
+        "https://example.com/#frag", "https://exa mple.com/", "https://example.com:0/",
+        "https://example.com:65536/", "https://[::1/", "https://[::1]x/", "https:///path",
+        "https://example.com\\@evil.com/", "https://ex_ample..com/"}) {
+    auto parsed = parse_target_url(url);
+    EXPECT_FALSE(parsed.ok()) << url;
+    if (!parsed.ok()) EXPECT_EQ(parsed.error().code, "invalid_url") << url;
+  }
+}
+
 }  // namespace
 }  // namespace portico::core::webhook

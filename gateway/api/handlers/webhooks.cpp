@@ -7,7 +7,6 @@
 #include "portico/api/webhooks.hpp"
 
 #include <algorithm>
-#include <charconv>
 #include <chrono>
 #include <memory>
 
@@ -24,9 +23,7 @@
 #include "portico/api/envelope.hpp"
 #include "portico/api/frontend.hpp"
 #include "portico/api/handlers.hpp"
-#include "portico/core/domain_name.hpp"
 #include "portico/core/ids.hpp"
-#include "portico/core/text.hpp"
 #include "portico/core/webhook.hpp"
 
 namespace portico::api {
@@ -51,114 +48,8 @@ constexpr std::string_view kDeliveryStatuses[] = {"pending", "succeeded", "faile
 
 // --- Target URLs ------------------------------------------------------------------------------
 
-struct TargetUrl {
-  std::string text;  // as stored: scheme and host lowercased, IPv6 in canonical form
-  std::string scheme;
-  std::string host;  // without brackets
-  bool ip_literal = false;
-};
-
-Error invalid_url(const std::string& why) {
-  return Error::invalid_request("invalid_url", "'url' " + why, "url");
-}
-
-bool host_name_character(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.';
-}
-
-// Labels of letters, digits, '-' and '_' (lowercased), at most one trailing dot.
-bool plausible_host_name(std::string_view host) {
-  if (host.empty() || host.size() > 253) return false;
-  if (host.back() == '.') host.remove_suffix(1);
-  if (host.empty() || !std::all_of(host.begin(), host.end(), host_name_character)) return false;
-  std::size_t start = 0;
-  while (start <= host.size()) {
-    const std::size_t dot = std::min(host.find('.', start), host.size());
-    const std::size_t length = dot - start;
-    if (length == 0 || length > 63) return false;
-    start = dot + 1;
-  }
-  return true;
-}
-
-// An absolute http(s) URL with a host, no credentials and no fragment. Nothing is resolved.
-core::Result<TargetUrl> parse_target_url(std::string_view text) {
-  for (const char c : text) {
-    const auto byte = static_cast<unsigned char>(c);
-    // Spaces, control bytes and non-ASCII have to be percent-encoded (hosts in punycode); a
-    // backslash is a path separator to some parsers and not to others.
-    if (byte <= 0x20 || byte >= 0x7f || c == '\\') {
-      return invalid_url(
-          "must not contain spaces, backslashes, control or non-ASCII characters "
-          "(percent-encode them; internationalized host names in their xn-- form).");
-    }
-  }
-  const std::size_t separator = text.find("://");
-  if (separator == std::string_view::npos) {
-    return invalid_url("must be an absolute URL such as https://example.com/webhooks.");
-  }
-  TargetUrl url;
-  url.scheme = core::text::lowercase(text.substr(0, separator));
-  if (url.scheme != "http" && url.scheme != "https") {
-    return invalid_url("must use the http or https scheme.");
-  }
-  if (text.find('#') != std::string_view::npos) {
-    return invalid_url("must not have a fragment ('#...'): it is never sent.");
-  }
-  const std::string_view rest = text.substr(separator + 3);
-  const std::size_t authority_end = std::min(rest.find_first_of("/?"), rest.size());
-  const std::string_view authority = rest.substr(0, authority_end);
-  const std::string_view path_and_query = rest.substr(authority_end);
-  if (authority.find('@') != std::string_view::npos) {
-    return invalid_url(
-        "must not carry credentials ('user:password@'): receivers check the signature "
-        "instead.");
-  }
-
-  std::string_view host = authority;
-  std::string_view port;
-  bool has_port = false;
-  if (!authority.empty() && authority.front() == '[') {
-    const std::size_t close = authority.find(']');
-    if (close == std::string_view::npos) return invalid_url("has an unclosed '[' in its host.");
-    host = authority.substr(1, close - 1);
-    const std::string_view after = authority.substr(close + 1);
-    if (!after.empty()) {
-      if (after.front() != ':') return invalid_url("has characters after its IPv6 address.");
-      port = after.substr(1);
-      has_port = true;
-    }
-    auto canonical = core::normalize_ipv6(host);
-    if (!canonical) return invalid_url("holds an invalid IPv6 address.");
-    url.host = std::move(*canonical);
-    url.ip_literal = true;
-  } else {
-    const std::size_t colon = authority.find(':');
-    if (colon != std::string_view::npos) {
-      host = authority.substr(0, colon);
-      port = authority.substr(colon + 1);
-      has_port = true;
-    }
-    if (host.empty()) return invalid_url("must name a host.");
-    url.host = core::text::lowercase(host);
-    if (core::is_ipv4(url.host)) {
-      url.ip_literal = true;
-    } else if (!plausible_host_name(url.host)) {
-      return invalid_url("must have a valid host name.");
-    }
-  }
-  if (has_port) {
-    int number = 0;
-    const auto [end, error] = std::from_chars(port.data(), port.data() + port.size(), number);
-    if (error != std::errc() || end != port.data() + port.size() || number < 1 || number > 65535) {
-      return invalid_url("has an invalid port (1 to 65535).");
-    }
-  }
-  const bool ipv6 = url.ip_literal && url.host.find(':') != std::string::npos;
-  url.text = url.scheme + "://" + (ipv6 ? "[" + url.host + "]" : url.host) +
-             (has_port ? ":" + std::string(port) : std::string()) + std::string(path_and_query);
-  return url;
-}
+using core::webhook::parse_target_url;
+using core::webhook::TargetUrl;
 
 // "resolves to a loopback address": what refused_address_reason's reason means, for partners.
 std::string address_kind(std::string_view reason) {

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "portico/core/random.hpp"
+#include "portico/core/result.hpp"
 
 // The pure parts of outgoing webhooks: which events an endpoint takes, how a delivery is
 // signed, when a failed attempt is retried and which target addresses are refused. No I/O.
@@ -47,21 +48,36 @@ bool verify_signature(std::string_view header, std::string_view body, std::strin
 // once): 0, 30 s, 2 min, 10 min, 1 h, 6 h, 24 h. After the 7th failure the delivery is
 // abandoned.
 inline constexpr std::array<std::chrono::seconds, 7> kRetrySchedule = {
-    std::chrono::seconds(0),    std::chrono::seconds(30),    std::chrono::seconds(120),
-    std::chrono::seconds(600),  std::chrono::seconds(3600),  std::chrono::seconds(21600),
+    std::chrono::seconds(0),    std::chrono::seconds(30),   std::chrono::seconds(120),
+    std::chrono::seconds(600),  std::chrono::seconds(3600), std::chrono::seconds(21600),
     std::chrono::seconds(86400)};
 inline constexpr int kMaxAttempts = static_cast<int>(kRetrySchedule.size());
 
 // The wait before the attempt after `failed_attempts` failures (1..6): the ladder's step plus
 // up to 10% jitter from `random`, or the receiver's Retry-After when that is later (capped at
 // 24 h). std::nullopt when failed_attempts >= kMaxAttempts: abandon.
-std::optional<std::chrono::milliseconds> retry_delay(int failed_attempts, Random& random,
-                                                     std::optional<std::chrono::seconds> retry_after);
+std::optional<std::chrono::milliseconds> retry_delay(
+    int failed_attempts, Random& random, std::optional<std::chrono::seconds> retry_after);
 
 // Retry-After as delta-seconds or an HTTP-date (RFC 9110 10.2.3), relative to `now_unix`;
 // std::nullopt when absent or unparsable. A date in the past is 0.
 std::optional<std::chrono::seconds> parse_retry_after(std::string_view value,
                                                       std::int64_t now_unix_seconds);
+
+// An endpoint URL taken apart: absolute http or https, a host (a name, an IPv4 address or a
+// bracketed IPv6 one), no credentials, no fragment, only visible ASCII. The API refuses
+// anything else at creation; the dispatcher parses the stored URL again before each attempt
+// (a stored value is never trusted).
+struct TargetUrl {
+  std::string text;    // normalized: scheme and host lowercased, IPv6 in canonical form
+  std::string scheme;  // "http" | "https"
+  std::string host;    // lowercase, IPv6 without brackets
+  bool ip_literal = false;
+  std::uint16_t port = 0;  // the scheme's default when the URL has none
+  std::string target;      // path and query as given; "/" when the URL has no path
+};
+// A 400 invalid_url (param "url") saying what is wrong, else the parts.
+core::Result<TargetUrl> parse_target_url(std::string_view text);
 
 // Why a target address is refused unless webhooks.allow_private_targets, empty when it is a
 // public unicast address. `address` is an IP literal (v4 or v6, v4-mapped v6 judged as v4):

@@ -57,7 +57,7 @@ struct WebhookDeliveryRecord {
   // "paused" (its endpoint is disabled; resumes when re-enabled), "canceled" (endpoint
   // deleted).
   std::string status = "pending";
-  int attempts = 0;  // attempts made
+  int attempts = 0;                                // attempts made
   std::optional<core::TimePoint> next_attempt_at;  // set exactly while pending
   std::optional<core::TimePoint> claimed_at;       // set while an attempt is in flight
   std::optional<int> last_status_code;             // the receiver's last HTTP status
@@ -110,11 +110,11 @@ bool remove(Database& db, std::string_view id, core::TimePoint now);
 enum class EndpointChange { none, disabled_consecutive_failures, disabled_gone };
 
 struct AttemptResult {
-  bool succeeded = false;                // a 2xx
-  std::optional<int> status_code;        // empty when no response was read
-  std::string error;                     // empty on success
+  bool succeeded = false;          // a 2xx
+  std::optional<int> status_code;  // empty when no response was read
+  std::string error;               // empty on success
   std::chrono::milliseconds duration{0};
-  bool gone = false;                     // a 410: disable the endpoint now
+  bool gone = false;  // a 410: disable the endpoint now
   // When the next attempt is due; std::nullopt abandons the delivery (status "failed").
   // Ignored on success.
   std::optional<core::TimePoint> retry_at;
