@@ -388,7 +388,9 @@ TEST(WebhookUrlTest, RefusesWhatCannotBeSentSafely) {
         "https://example.com\\@evil.com/", "https://ex_ample..com/"}) {
     auto parsed = parse_target_url(url);
     EXPECT_FALSE(parsed.ok()) << url;
-    if (!parsed.ok()) EXPECT_EQ(parsed.error().code, "invalid_url") << url;
+    if (!parsed.ok()) {
+      EXPECT_EQ(parsed.error().code, "invalid_url") << url;
+    }
   }
 }
 
