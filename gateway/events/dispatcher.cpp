@@ -378,8 +378,8 @@ void spawn_attempt(const std::shared_ptr<State>& state, Due due,
                    const std::shared_ptr<AttemptGroup>& group) {
   std::string endpoint_id = due.delivery.endpoint_id;
   net::co_spawn(executor, attempt(state, std::move(due), executor),
-                [state, group, endpoint_id = std::move(endpoint_id)](std::exception_ptr error,
-                                                                     bool succeeded) {
+                [state, group, endpoint_id = std::move(endpoint_id)](
+                    const std::exception_ptr& error, bool succeeded) {
                   release_slots(*state, endpoint_id, 1);
                   if (error) {
                     try {
@@ -535,7 +535,7 @@ void Dispatcher::start(const net::any_io_executor& executor) {
   state_->strand = net::make_strand(executor);
   state_->started.store(true, std::memory_order_release);
   std::shared_ptr<State> state = state_;
-  net::co_spawn(state->strand, run_loop(state), [state](std::exception_ptr error) {
+  net::co_spawn(state->strand, run_loop(state), [state](const std::exception_ptr& error) {
     if (!error) return;
     try {
       std::rethrow_exception(error);

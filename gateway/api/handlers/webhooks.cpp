@@ -39,7 +39,7 @@ constexpr std::size_t kMaxUrlLength = 2048;
 constexpr std::size_t kMaxPatterns = 64;
 constexpr std::size_t kMaxPatternLength = 128;
 constexpr std::size_t kMaxDescriptionLength = 500;
-constexpr std::int64_t kMaxRotationSeconds = 7 * 86400;
+constexpr std::int64_t kMaxRotationSeconds = std::int64_t{7} * 86400;
 // Long enough for a working resolver, short enough that a request never hangs on a bad one.
 constexpr std::chrono::seconds kResolveDeadline{2};
 
