@@ -170,6 +170,7 @@ void measure_throughput(const std::string& portico, long count) {
                       "admin:\n  listen: 127.0.0.1:0\n  token_file: admin-token\n"
                       "storage: { sqlite: ./data/portico.db }\n"
                       "jobs: { enabled: false }\n"
+                      "keys: { requests_per_second: 0 }\n"
                       "webhooks: { allow_private_targets: true, allow_http: true, "
                       "max_concurrency_per_endpoint: 16 }\n");
 

@@ -284,6 +284,9 @@ KeysConfig read_keys(const Context& context, MapReader& root) {
       context.fail(brand->mark, brand->path, "must be 2 to 8 lowercase letters a-z");
     }
   }
+  keys.requests_per_second = static_cast<int>(
+      block->integer("requests_per_second", 0, 100000).value_or(keys.requests_per_second));
+  keys.burst = static_cast<int>(block->integer("burst", 1, 100000).value_or(keys.burst));
   block->finish();
   return keys;
 }

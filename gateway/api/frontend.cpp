@@ -86,7 +86,8 @@ Frontend::Frontend(Services& services, Router router, std::string listener)
     : services_(services),
       router_(std::move(router)),
       listener_(std::move(listener)),
-      admin_token_hash_(core::crypto::sha256(services.config.admin.token.reveal())) {}
+      admin_token_hash_(core::crypto::sha256(services.config.admin.token.reveal())),
+      key_limits_(services.config.keys.requests_per_second, services.config.keys.burst) {}
 
 server::Response Frontend::reject(unsigned status, std::string_view code,
                                   std::string_view message) {
@@ -155,6 +156,14 @@ net::awaitable<server::Response> Frontend::dispatch(RequestContext& context) {
     auto principal = co_await authenticate_partner(context.request);
     if (!principal) co_return error_response(context.request_id, principal.error());
     context.principal = std::move(*principal);
+    // Refused calls are not served, so they are not counted as usage either.
+    if (const auto wait = key_limits_.take(context.principal->key_id, services_.clock.now())) {
+      co_return error_response(
+          context.request_id,
+          Error::rate_limited(
+              "Too many requests for this API key; retry after " + std::to_string(*wait) + " s.",
+              *wait));
+    }
     services_.usage.count(*context.principal, services_.clock.now());
   } else if (match.route->access == Access::admin) {
     if (auto status = authenticate_admin(context.request); !status) {

@@ -114,6 +114,8 @@ storage:
   sqlite: ./data/portico.db
 keys:
   brand: acme
+  requests_per_second: 5
+  burst: 10
 providers:
   alpha-main:
     type: alpha
@@ -178,6 +180,8 @@ routing:
 
   EXPECT_EQ(config.storage.sqlite_path, in_dir("data/portico.db"));
   EXPECT_EQ(config.keys.brand, "acme");
+  EXPECT_EQ(config.keys.requests_per_second, 5);
+  EXPECT_EQ(config.keys.burst, 10);
 
   ASSERT_EQ(config.providers.size(), 4U);
   const ProviderConfig& main = config.providers.at("alpha-main");
@@ -254,6 +258,8 @@ TEST_F(ConfigTest, AppliesDefaults) {
   EXPECT_EQ(config.admin.token.reveal(), "admin-token-0123456789");
   EXPECT_EQ(config.storage.sqlite_path, in_dir("portico.db"));
   EXPECT_EQ(config.keys.brand, "pt");
+  EXPECT_EQ(config.keys.requests_per_second, 100);
+  EXPECT_EQ(config.keys.burst, 200);
   EXPECT_TRUE(config.providers.empty());
   EXPECT_TRUE(config.routing.domains.empty());
   EXPECT_EQ(config.routing.route_domain("example.com"), nullptr);
@@ -528,6 +534,10 @@ std::vector<RefusalCase> refusal_cases() {
       {"brand length",
        kBase + "keys:\n  brand: abcdefghi\n",
        {"keys.brand: must be 2 to 8 lowercase letters"}},
+      {"negative rate limit",
+       kBase + "keys:\n  requests_per_second: -1\n",
+       {"keys.requests_per_second: must be from 0 to 100000, got '-1'"}},
+      {"burst of zero", kBase + "keys:\n  burst: 0\n", {"keys.burst: must be from 1 to 100000, got '0'"}},
       {"short admin token",
        kServer + "admin:\n  listen: 127.0.0.1:0\n  token: short-token\n" + kStorage,
        {"admin.token: the secret is too short (at least 16 characters)"}},

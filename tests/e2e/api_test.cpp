@@ -205,5 +205,29 @@ TEST_F(ApiTest, UnknownRoutesAre404AndWrongMethods405WithAllow) {
                "invalid_request_error", "not_found", "id");
 }
 
+// A key over its token bucket gets 429 with Retry-After, and only that key; time (injected)
+// gives the tokens back.
+TEST(ApiRateLimitTest, EachKeyHasItsOwnBucketAndRefusalsSayWhenToRetry) {
+  auto clock =
+      std::make_shared<core::ManualClock>(core::TimePoint(std::chrono::seconds(1'800'000'000)));
+  RunningGateway gateway("", "keys: { requests_per_second: 1, burst: 2 }\n", "", clock);
+  const std::string partner = gateway.create_partner("busy-hosting");
+  const RunningGateway::Key busy = gateway.create_key(partner);
+  const RunningGateway::Key other = gateway.create_key(partner);
+
+  EXPECT_EQ(gateway.api("GET", "/api/v1/me", busy.secret).status, 200);
+  EXPECT_EQ(gateway.api("GET", "/api/v1/me", busy.secret).status, 200);
+  const HttpReply refused = gateway.api("GET", "/api/v1/me", busy.secret);
+  expect_error(refused, 429, "rate_limit_error", "rate_limited");
+  EXPECT_EQ(refused.header("retry-after"), "1");
+  EXPECT_EQ(gateway.api("GET", "/api/v1/me", other.secret).status, 200);
+
+  clock->advance(std::chrono::seconds(1));
+  EXPECT_EQ(gateway.api("GET", "/api/v1/me", busy.secret).status, 200);
+  EXPECT_EQ(gateway.api("GET", "/api/v1/me", busy.secret).status, 429);
+  // A bad key is refused before any bucket: 401, not 429.
+  EXPECT_EQ(gateway.api("GET", "/api/v1/me", busy.secret + "x").status, 401);
+}
+
 }  // namespace
 }  // namespace portico::testing

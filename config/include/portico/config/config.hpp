@@ -59,6 +59,10 @@ struct StorageConfig {
 
 struct KeysConfig {
   std::string brand = "pt";  // API keys look like <brand>_live_pk_...
+  // Each key's requests are a token bucket: `burst` at once, refilled at requests_per_second.
+  // Over it: 429 rate_limited with Retry-After. 0 turns the limit off.
+  int requests_per_second = 100;
+  int burst = 200;
 };
 
 // Background work (gateway/jobs): how often each domain is re-read from its supplier.

@@ -8,12 +8,14 @@
 #include "portico/api/services.hpp"
 #include "portico/core/json.hpp"
 #include "portico/core/result.hpp"
+#include "portico/core/token_bucket.hpp"
 
 namespace portico::api {
 
 // The request pipeline of one listener: request id, target parsing, routing (404/405),
-// authentication (partner key or admin token), the handler, then X-Request-Id, metrics and
-// the access log. Nothing thrown by a handler escapes: it becomes a 500 api_error.
+// authentication (partner key or admin token), the per-key rate limit, the handler, then
+// X-Request-Id, metrics and the access log. Nothing thrown by a handler escapes: it becomes a 500
+// api_error.
 class Frontend {
  public:
   Frontend(Services& services, Router router, std::string listener);
@@ -35,6 +37,7 @@ class Frontend {
   Router router_;
   std::string listener_;
   std::string admin_token_hash_;
+  core::TokenBuckets key_limits_;  // per API key: keys.requests_per_second and keys.burst
 };
 
 // Helpers for handlers.
