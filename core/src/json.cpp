@@ -101,6 +101,14 @@ void write_null(Writer& out, std::string_view name) {
   out.Null();
 }
 
+void write_time(Writer& out, std::string_view key, const std::optional<TimePoint>& at) {
+  if (at) {
+    write(out, key, format_rfc3339(*at));
+  } else {
+    write_null(out, key);
+  }
+}
+
 ObjectReader::ObjectReader(const rapidjson::Value& value, std::string path)
     : value_(value), path_(std::move(path)) {
   if (!value_.IsObject()) {

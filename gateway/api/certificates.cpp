@@ -90,15 +90,6 @@ const char* event_for(CertificateStatus status) {
   return nullptr;
 }
 
-void write_optional_time(core::json::Writer& out, std::string_view key,
-                         const std::optional<core::TimePoint>& at) {
-  if (at) {
-    core::json::write(out, key, core::format_rfc3339(*at));
-  } else {
-    core::json::write_null(out, key);
-  }
-}
-
 void write_strings(core::json::Writer& out, std::string_view key,
                    const std::vector<std::string>& values) {
   core::json::key(out, key);
@@ -136,8 +127,8 @@ void write_validation(core::json::Writer& out, const core::CertificateValidation
   } else {
     core::json::write(out, "detail", validation.detail);
   }
-  write_optional_time(out, "validated_at", validation.validated_at);
-  write_optional_time(out, "expires_at", validation.expires_at);
+  core::json::write_time(out, "validated_at", validation.validated_at);
+  core::json::write_time(out, "expires_at", validation.expires_at);
   out.EndObject();
 }
 

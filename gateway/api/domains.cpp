@@ -143,11 +143,7 @@ void write_domain(core::json::Writer& out, const store::DomainRecord& record) {
   core::json::write(out, "unicode_name", core::unicode_domain_name(domain.name));
   core::json::write(out, "status", core::name_of(domain.status));
   core::json::write(out, "supplier_status", domain.supplier_status);
-  if (domain.expires_at) {
-    core::json::write(out, "expires_at", core::format_rfc3339(*domain.expires_at));
-  } else {
-    core::json::write_null(out, "expires_at");
-  }
+  core::json::write_time(out, "expires_at", domain.expires_at);
   core::json::key(out, "nameservers");
   out.StartArray();
   for (const auto& nameserver : domain.nameservers)
@@ -160,11 +156,7 @@ void write_domain(core::json::Writer& out, const store::DomainRecord& record) {
   core::json::write(out, "livemode", record.livemode);
   core::json::write(out, "created_at", core::format_rfc3339(record.created_at));
   core::json::write(out, "updated_at", core::format_rfc3339(record.updated_at));
-  if (record.synced_at) {
-    core::json::write(out, "synced_at", core::format_rfc3339(*record.synced_at));
-  } else {
-    core::json::write_null(out, "synced_at");
-  }
+  core::json::write_time(out, "synced_at", record.synced_at);
 }
 
 store::EventRecord make_event(const Services& services, std::string type,
@@ -217,11 +209,7 @@ void write_previous_attributes(core::json::Writer& out, const core::Domain& befo
     core::json::write(out, "status", core::name_of(before.status));
   }
   if (before.expires_at != after.expires_at) {
-    if (before.expires_at) {
-      core::json::write(out, "expires_at", core::format_rfc3339(*before.expires_at));
-    } else {
-      core::json::write_null(out, "expires_at");
-    }
+    core::json::write_time(out, "expires_at", before.expires_at);
   }
   if (before.nameservers != after.nameservers) {
     core::json::key(out, "nameservers");

@@ -77,15 +77,8 @@ void write_webhook_endpoint(core::json::Writer& out, const store::WebhookEndpoin
     core::json::write_null(out, "previous_secret_expires_at");
   }
   core::json::write(out, "consecutive_failures", endpoint.consecutive_failures);
-  const auto write_time = [&out](std::string_view key, const std::optional<core::TimePoint>& at) {
-    if (at) {
-      core::json::write(out, key, core::format_rfc3339(*at));
-    } else {
-      core::json::write_null(out, key);
-    }
-  };
-  write_time("last_success_at", endpoint.last_success_at);
-  write_time("last_failure_at", endpoint.last_failure_at);
+  core::json::write_time(out, "last_success_at", endpoint.last_success_at);
+  core::json::write_time(out, "last_failure_at", endpoint.last_failure_at);
   core::json::write(out, "livemode", endpoint.livemode);
   core::json::write(out, "created_at", core::format_rfc3339(endpoint.created_at));
   core::json::write(out, "updated_at", core::format_rfc3339(endpoint.updated_at));

@@ -1,7 +1,5 @@
 #include "e2e/certificate_fixture.hpp"
 
-#include <sqlite3.h>
-
 #include "portico/core/json.hpp"
 #include "portico/core/pki.hpp"
 
@@ -12,36 +10,6 @@ namespace {
 constexpr const char* kSslciToken = "sslci-token-7f3a9c21e4b8d605";
 constexpr const char* kDigicertKey = "dc-devkey-9e07c2a8f54b1d36";
 constexpr const char* kSslciPath = "/api";
-
-// One text column of the rows a query with text parameters returns, from the gateway's file.
-// NULL reads as an empty string.
-std::vector<std::string> query_texts(const std::string& path, const char* sql,
-                                     const std::vector<std::string>& parameters) {
-  sqlite3* db = nullptr;
-  std::vector<std::string> rows;
-  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
-    sqlite3_close(db);
-    ADD_FAILURE() << "cannot open " << path;
-    return rows;
-  }
-  sqlite3_stmt* statement = nullptr;
-  if (sqlite3_prepare_v2(db, sql, -1, &statement, nullptr) != SQLITE_OK) {
-    ADD_FAILURE() << sqlite3_errmsg(db);
-    sqlite3_close(db);
-    return rows;
-  }
-  for (std::size_t i = 0; i < parameters.size(); ++i) {
-    sqlite3_bind_text(statement, static_cast<int>(i + 1), parameters[i].c_str(), -1,
-                      SQLITE_TRANSIENT);
-  }
-  while (sqlite3_step(statement) == SQLITE_ROW) {
-    const unsigned char* text = sqlite3_column_text(statement, 0);
-    rows.emplace_back(text == nullptr ? "" : reinterpret_cast<const char*>(text));
-  }
-  sqlite3_finalize(statement);
-  sqlite3_close(db);
-  return rows;
-}
 
 std::string string_of(const rapidjson::Value& object, const char* field) {
   if (!object.IsObject() || !object.HasMember(field) || !object[field].IsString()) return {};

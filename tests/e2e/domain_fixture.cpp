@@ -1,7 +1,5 @@
 #include "e2e/domain_fixture.hpp"
 
-#include <sqlite3.h>
-
 namespace portico::testing {
 
 SimulatedAccount::SimulatedAccount(std::string name, std::int64_t credit_minor)
@@ -50,35 +48,9 @@ std::string DomainTest::register_domain(const std::string& name) {
   return reply.json()["data"]["id"].GetString();
 }
 
-namespace {
-
-// Rows of one text column for a query with one text parameter, read from the gateway's file.
-std::vector<std::string> query_texts(const std::string& path, const char* sql,
-                                     const std::string& parameter, const std::string& second = {}) {
-  sqlite3* db = nullptr;
-  std::vector<std::string> rows;
-  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
-    sqlite3_close(db);
-    ADD_FAILURE() << "cannot open " << path;
-    return rows;
-  }
-  sqlite3_stmt* statement = nullptr;
-  sqlite3_prepare_v2(db, sql, -1, &statement, nullptr);
-  sqlite3_bind_text(statement, 1, parameter.c_str(), -1, SQLITE_TRANSIENT);
-  if (!second.empty()) sqlite3_bind_text(statement, 2, second.c_str(), -1, SQLITE_TRANSIENT);
-  while (sqlite3_step(statement) == SQLITE_ROW) {
-    rows.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(statement, 0)));
-  }
-  sqlite3_finalize(statement);
-  sqlite3_close(db);
-  return rows;
-}
-
-}  // namespace
-
 std::vector<std::string> DomainTest::event_types(const std::string& object_id) const {
   return query_texts(gateway_->database_path(),
-                     "SELECT type FROM events WHERE object_id = ? ORDER BY seq", object_id);
+                     "SELECT type FROM events WHERE object_id = ? ORDER BY seq", {object_id});
 }
 
 std::string DomainTest::event_data(const std::string& event_type,
@@ -86,7 +58,7 @@ std::string DomainTest::event_data(const std::string& event_type,
   const auto rows = query_texts(gateway_->database_path(),
                                 "SELECT data FROM events WHERE object_id = ? AND type = ? "
                                 "ORDER BY seq DESC LIMIT 1",
-                                object_id, event_type);
+                                {object_id, event_type});
   return rows.empty() ? std::string() : rows.front();
 }
 

@@ -1,6 +1,7 @@
 #include "e2e/gateway_fixture.hpp"
 
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 namespace portico::testing {
 
@@ -93,6 +94,34 @@ void expect_error(const HttpReply& reply, int status, const std::string& type,
   // Every body carries the request id, and it is the header's.
   ASSERT_TRUE(json["meta"]["request_id"].IsString());
   EXPECT_EQ(reply.header("x-request-id"), json["meta"]["request_id"].GetString());
+}
+
+std::vector<std::string> query_texts(const std::string& database_path, const char* sql,
+                                     const std::vector<std::string>& parameters) {
+  sqlite3* db = nullptr;
+  std::vector<std::string> rows;
+  if (sqlite3_open_v2(database_path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
+    sqlite3_close(db);
+    ADD_FAILURE() << "cannot open " << database_path;
+    return rows;
+  }
+  sqlite3_stmt* statement = nullptr;
+  if (sqlite3_prepare_v2(db, sql, -1, &statement, nullptr) != SQLITE_OK) {
+    ADD_FAILURE() << sqlite3_errmsg(db);
+    sqlite3_close(db);
+    return rows;
+  }
+  for (std::size_t i = 0; i < parameters.size(); ++i) {
+    sqlite3_bind_text(statement, static_cast<int>(i + 1), parameters[i].c_str(), -1,
+                      SQLITE_TRANSIENT);
+  }
+  while (sqlite3_step(statement) == SQLITE_ROW) {
+    const unsigned char* text = sqlite3_column_text(statement, 0);
+    rows.emplace_back(text == nullptr ? "" : reinterpret_cast<const char*>(text));  // NOLINT
+  }
+  sqlite3_finalize(statement);
+  sqlite3_close(db);
+  return rows;
 }
 
 }  // namespace portico::testing

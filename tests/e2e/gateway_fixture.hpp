@@ -63,6 +63,11 @@ class RunningGateway {
   std::thread thread_;
 };
 
+// The first column of every row a query with text parameters returns, read straight from a
+// gateway's database file (NULL reads as ""). A failure to open or prepare fails the test.
+std::vector<std::string> query_texts(const std::string& database_path, const char* sql,
+                                     const std::vector<std::string>& parameters);
+
 // Checks an error envelope: status, type, code, param (empty = null) and the request id.
 void expect_error(const HttpReply& reply, int status, const std::string& type,
                   const std::string& code, const std::string& param = "");

@@ -1,7 +1,5 @@
 #include "e2e/hosting_fixture.hpp"
 
-#include <sqlite3.h>
-
 #include "portico/core/crypto.hpp"
 #include "portico/core/json.hpp"
 
@@ -15,36 +13,6 @@ constexpr const char* kApiPath = "/api/v1";
 
 // 2026-03-10T09:00:00Z: early in a month, so a test can stay in it or move to the next.
 constexpr std::int64_t kStart = 1773133200;
-
-// One text column of the rows a query with text parameters returns, from the gateway's file.
-// NULL reads as an empty string.
-std::vector<std::string> query_texts(const std::string& path, const char* sql,
-                                     const std::vector<std::string>& parameters) {
-  sqlite3* db = nullptr;
-  std::vector<std::string> rows;
-  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
-    sqlite3_close(db);
-    ADD_FAILURE() << "cannot open " << path;
-    return rows;
-  }
-  sqlite3_stmt* statement = nullptr;
-  if (sqlite3_prepare_v2(db, sql, -1, &statement, nullptr) != SQLITE_OK) {
-    ADD_FAILURE() << sqlite3_errmsg(db);
-    sqlite3_close(db);
-    return rows;
-  }
-  for (std::size_t i = 0; i < parameters.size(); ++i) {
-    sqlite3_bind_text(statement, static_cast<int>(i + 1), parameters[i].c_str(), -1,
-                      SQLITE_TRANSIENT);
-  }
-  while (sqlite3_step(statement) == SQLITE_ROW) {
-    const unsigned char* text = sqlite3_column_text(statement, 0);
-    rows.emplace_back(text == nullptr ? "" : reinterpret_cast<const char*>(text));
-  }
-  sqlite3_finalize(statement);
-  sqlite3_close(db);
-  return rows;
-}
 
 }  // namespace
 

@@ -10,10 +10,10 @@
 
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
-#include <sqlite3.h>
 
 #include "portico/sim/server.hpp"
 
+#include "e2e/gateway_fixture.hpp"
 #include "support/http.hpp"
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
@@ -83,24 +83,6 @@ class Receipts {
   std::set<std::string> events_;
   std::map<std::string, std::string> deliveries_;
 };
-
-// Rows of one single-column query, read straight from the file the gateway wrote.
-std::vector<std::string> query(const std::string& database, const std::string& sql) {
-  sqlite3* db = nullptr;
-  std::vector<std::string> rows;
-  if (sqlite3_open_v2(database.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
-    sqlite3_stmt* statement = nullptr;
-    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &statement, nullptr) == SQLITE_OK) {
-      while (sqlite3_step(statement) == SQLITE_ROW) {
-        const unsigned char* text = sqlite3_column_text(statement, 0);
-        rows.emplace_back(text == nullptr ? "" : reinterpret_cast<const char*>(text));  // NOLINT
-      }
-    }
-    sqlite3_finalize(statement);
-  }
-  sqlite3_close(db);
-  return rows;
-}
 
 // The event id a delivery carried (its body is the event object).
 std::string event_id_of(const std::string& body) {
@@ -176,9 +158,10 @@ TEST(WebhookCrashTest, SigkillWithThousandsPendingLosesNoEvent) {
   gateway->wait(10s);
   gateway.reset();
 
-  const std::vector<std::string> events_recorded = query(database, "SELECT id FROM events");
+  const std::vector<std::string> events_recorded =
+      query_texts(database, "SELECT id FROM events", {});
   const std::vector<std::string> pending =
-      query(database, "SELECT id FROM webhook_deliveries WHERE status = 'pending'");
+      query_texts(database, "SELECT id FROM webhook_deliveries WHERE status = 'pending'", {});
   std::cout << "[ crash    ] killed with " << pending.size() << " of " << events_recorded.size()
             << " deliveries pending; receiver had " << receipts.requests() << " requests\n";
   ASSERT_GE(static_cast<int>(events_recorded.size()), kCustomers);
@@ -205,7 +188,8 @@ TEST(WebhookCrashTest, SigkillWithThousandsPendingLosesNoEvent) {
   // Every delivery settled, none left behind; duplicates only from attempts cut by the kill.
   std::vector<std::string> unsettled;
   for (int i = 0; i < 50; ++i) {
-    unsettled = query(database, "SELECT id FROM webhook_deliveries WHERE status != 'succeeded'");
+    unsettled =
+        query_texts(database, "SELECT id FROM webhook_deliveries WHERE status != 'succeeded'", {});
     if (unsettled.empty()) break;
     std::this_thread::sleep_for(100ms);
   }

@@ -8,7 +8,6 @@
 #include <vector>
 
 #include <gtest/gtest.h>
-#include <sqlite3.h>
 
 #include "portico/core/clock.hpp"
 #include "portico/core/json.hpp"
@@ -44,35 +43,6 @@ std::vector<std::string> strings_of(const rapidjson::Value& array) {
   for (const auto& item : array.GetArray())
     out.emplace_back(item.IsString() ? item.GetString() : "<not a string>");
   return out;
-}
-
-// The first column of every row `sql` returns, read from the database file.
-std::vector<std::string> column(const std::string& path, const char* sql,
-                                const std::vector<std::string>& parameters) {
-  sqlite3* db = nullptr;
-  std::vector<std::string> rows;
-  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
-    sqlite3_close(db);
-    ADD_FAILURE() << "cannot open " << path;
-    return rows;
-  }
-  sqlite3_stmt* statement = nullptr;
-  if (sqlite3_prepare_v2(db, sql, -1, &statement, nullptr) != SQLITE_OK) {
-    ADD_FAILURE() << sqlite3_errmsg(db);
-    sqlite3_close(db);
-    return rows;
-  }
-  for (std::size_t i = 0; i < parameters.size(); ++i) {
-    sqlite3_bind_text(statement, static_cast<int>(i + 1), parameters[i].c_str(), -1,
-                      SQLITE_TRANSIENT);
-  }
-  while (sqlite3_step(statement) == SQLITE_ROW) {
-    const unsigned char* value = sqlite3_column_text(statement, 0);
-    rows.emplace_back(value == nullptr ? "<null>" : reinterpret_cast<const char*>(value));
-  }
-  sqlite3_finalize(statement);
-  sqlite3_close(db);
-  return rows;
 }
 
 // A page of a list answer.
@@ -174,9 +144,9 @@ class WebhooksApi : public ::testing::Test {
   }
 
   std::vector<std::string> delivery_statuses(const std::string& endpoint_id) const {
-    return column(gateway_->database_path(),
-                  "SELECT status FROM webhook_deliveries WHERE endpoint_id = ? ORDER BY seq",
-                  {endpoint_id});
+    return query_texts(gateway_->database_path(),
+                       "SELECT status FROM webhook_deliveries WHERE endpoint_id = ? ORDER BY seq",
+                       {endpoint_id});
   }
 
   void expect_refusals(const std::string& method, const std::string& target,
@@ -296,8 +266,8 @@ TEST_F(WebhooksApi, CreatesListsReadsUpdatesAndDeletesAnEndpoint) {
   EXPECT_EQ(all.ids, std::vector<std::string>{second});
   EXPECT_EQ(all.total, 1);
   // Soft-deleted: the row stays for the record.
-  EXPECT_EQ(column(gateway_->database_path(),
-                   "SELECT deleted_at IS NOT NULL FROM webhook_endpoints WHERE id = ?", {id}),
+  EXPECT_EQ(query_texts(gateway_->database_path(),
+                        "SELECT deleted_at IS NOT NULL FROM webhook_endpoints WHERE id = ?", {id}),
             std::vector<std::string>{"1"});
 
   EXPECT_EQ(event_types(id),

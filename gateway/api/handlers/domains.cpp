@@ -608,14 +608,10 @@ net::awaitable<server::Response> renew_domain(Services& services, RequestContext
   if (renewed->status != core::DomainStatus::pending) domain.domain.status = renewed->status;
   if (!renewed->supplier_status.empty()) domain.domain.supplier_status = renewed->supplier_status;
   std::vector<store::EventRecord> events;
-  events.push_back(make_event(
-      services, "domain.renewed", domain, context.request_id, [&](core::json::Writer& out) {
-        if (previous_expiry) {
-          core::json::write(out, "expires_at", core::format_rfc3339(*previous_expiry));
-        } else {
-          core::json::write_null(out, "expires_at");
-        }
-      }));
+  events.push_back(make_event(services, "domain.renewed", domain, context.request_id,
+                              [&](core::json::Writer& out) {
+                                core::json::write_time(out, "expires_at", previous_expiry);
+                              }));
   // Named, of the parameter's type: only a plain move happens inside the co_await below.
   std::optional<NewOrder> billed =
       make_order(services, context,

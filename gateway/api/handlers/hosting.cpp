@@ -146,11 +146,7 @@ void write_hosting(core::json::Writer& out, const store::HostingRecord& record) 
   }
   core::json::write(out, "created_at", core::format_rfc3339(record.created_at));
   core::json::write(out, "updated_at", core::format_rfc3339(record.updated_at));
-  if (record.synced_at) {
-    core::json::write(out, "synced_at", core::format_rfc3339(*record.synced_at));
-  } else {
-    core::json::write_null(out, "synced_at");
-  }
+  core::json::write_time(out, "synced_at", record.synced_at);
 }
 
 // `password` is shown only in the answers that set it.

@@ -187,15 +187,6 @@ std::optional<std::vector<std::string>> read_patterns(core::json::ObjectReader& 
 
 // --- Objects ----------------------------------------------------------------------------------
 
-void write_time(core::json::Writer& out, std::string_view key,
-                const std::optional<core::TimePoint>& at) {
-  if (at) {
-    core::json::write(out, key, core::format_rfc3339(*at));
-  } else {
-    core::json::write_null(out, key);
-  }
-}
-
 struct DeliveryView {
   WebhookDeliveryRecord delivery;
   std::vector<store::WebhookAttemptRecord> attempts;
@@ -210,7 +201,7 @@ void write_delivery(core::json::Writer& out, const DeliveryView& view) {
   core::json::write(out, "event_type", delivery.event_type);
   core::json::write(out, "status", delivery.status);
   core::json::write(out, "attempts", delivery.attempts);
-  write_time(out, "next_attempt_at", delivery.next_attempt_at);
+  core::json::write_time(out, "next_attempt_at", delivery.next_attempt_at);
   if (delivery.last_status_code) {
     core::json::write(out, "last_status_code", *delivery.last_status_code);
   } else {
@@ -221,7 +212,7 @@ void write_delivery(core::json::Writer& out, const DeliveryView& view) {
   } else {
     core::json::write(out, "last_error", delivery.last_error);
   }
-  write_time(out, "last_attempt_at", delivery.last_attempt_at);
+  core::json::write_time(out, "last_attempt_at", delivery.last_attempt_at);
   core::json::write(out, "created_at", core::format_rfc3339(delivery.created_at));
   core::json::key(out, "attempt_history");
   out.StartArray();
@@ -519,8 +510,8 @@ net::awaitable<server::Response> rotate_secret(Services& services, RequestContex
         store::webhook_endpoints::update(db, endpoint);
         store::events::append(db, updated_event(services, endpoint, context.request_id,
                                                 [&before](core::json::Writer& out) {
-                                                  write_time(out, "previous_secret_expires_at",
-                                                             before);
+                                                  core::json::write_time(
+                                                      out, "previous_secret_expires_at", before);
                                                 }));
         return endpoint;
       });

@@ -4,6 +4,8 @@
 #include <chrono>
 #include <cstdio>
 
+#include "list_query.hpp"
+
 namespace portico::store {
 
 namespace {
@@ -166,20 +168,8 @@ std::optional<Page<OrderRecord>> list(Database& db, std::string_view partner_id,
         .bind(5, filter.invoice_id)
         .bind(6, filter.action);
   };
-  Page<OrderRecord> page;
-  Statement count = db.prepare("SELECT COUNT(*) FROM orders " + where);
-  bind_filters(count);
-  count.step();
-  page.total = count.column_int64(0);
-
-  Statement query =
-      db.prepare(std::string(kOrderColumns) + where + "AND seq < ?7 ORDER BY seq DESC LIMIT ?8");
-  bind_filters(query);
-  query.bind(7, before_seq).bind(8, std::int64_t{limit} + 1);
-  while (query.step())
-    page.items.push_back(read_order(query));
-  finish_page(page, limit);
-  return page;
+  return detail::newest_first_page<OrderRecord>(db, "orders", kOrderColumns, where, 6, bind_filters,
+                                                before_seq, limit, read_order);
 }
 
 }  // namespace orders

@@ -7,7 +7,7 @@
 #include "portico/core/json.hpp"
 #include "portico/core/names.hpp"
 
-#include "object_list.hpp"
+#include "list_query.hpp"
 
 namespace portico::store {
 

@@ -5,6 +5,8 @@
 
 #include "portico/store/webhooks.hpp"
 
+#include "list_query.hpp"
+
 namespace portico::store {
 
 namespace {
@@ -136,20 +138,8 @@ std::optional<Page<EventRecord>> list(Database& db, std::string_view partner_id,
     if (filter.created_gte) statement.bind(6, unix_millis(*filter.created_gte));
     if (filter.created_lt) statement.bind(7, unix_millis(*filter.created_lt));
   };
-  Page<EventRecord> page;
-  Statement count = db.prepare("SELECT COUNT(*) FROM events " + where);
-  bind_filters(count);
-  count.step();
-  page.total = count.column_int64(0);
-
-  Statement query =
-      db.prepare(std::string(kSelect) + where + "AND seq < ?8 ORDER BY seq DESC LIMIT ?9");
-  bind_filters(query);
-  query.bind(8, before_seq).bind(9, std::int64_t{limit} + 1);
-  while (query.step())
-    page.items.push_back(read_row(query));
-  finish_page(page, limit);
-  return page;
+  return detail::newest_first_page<EventRecord>(db, "events", kSelect, where, 7, bind_filters,
+                                                before_seq, limit, read_row);
 }
 
 }  // namespace events

@@ -5,6 +5,7 @@
 #include "portico/core/json.hpp"
 #include "portico/core/webhook.hpp"
 
+#include "list_query.hpp"
 #include "webhook_sql.hpp"
 
 namespace portico::store {
@@ -554,19 +555,10 @@ std::optional<Page<WebhookDeliveryRecord>> list(Database& db, std::string_view e
     before_seq = cursor.column_int64(0);
   }
   const std::string where = "WHERE endpoint_id = ?1 AND (?2 IS NULL OR status = ?2) ";
-  Page<WebhookDeliveryRecord> page;
-  Statement count = db.prepare("SELECT COUNT(*) FROM webhook_deliveries " + where);
-  count.bind(1, endpoint_id).bind(2, status);
-  count.step();
-  page.total = count.column_int64(0);
-
-  Statement query =
-      db.prepare(std::string(kDeliveryColumns) + where + "AND seq < ?3 ORDER BY seq DESC LIMIT ?4");
-  query.bind(1, endpoint_id).bind(2, status).bind(3, before_seq).bind(4, std::int64_t{limit} + 1);
-  while (query.step())
-    page.items.push_back(read_delivery(query, 1));
-  finish_page(page, limit);
-  return page;
+  return detail::newest_first_page<WebhookDeliveryRecord>(
+      db, "webhook_deliveries", kDeliveryColumns, where, 2,
+      [&](Statement& statement) { statement.bind(1, endpoint_id).bind(2, status); }, before_seq,
+      limit, [](const Statement& row) { return read_delivery(row, 1); });
 }
 
 std::vector<WebhookAttemptRecord> attempts(Database& db, std::string_view delivery_id) {

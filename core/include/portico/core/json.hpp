@@ -11,6 +11,7 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include "portico/core/clock.hpp"
 #include "portico/core/error.hpp"
 #include "portico/core/result.hpp"
 
@@ -39,6 +40,8 @@ void write(Writer& out, std::string_view key, int value);
 void write(Writer& out, std::string_view key, bool value);
 void write(Writer& out, std::string_view key, const std::optional<std::string>& value);  // null
 void write_null(Writer& out, std::string_view key);
+// An RFC 3339 UTC time (core/clock.hpp), or null.
+void write_time(Writer& out, std::string_view key, const std::optional<TimePoint>& at);
 inline void key(Writer& out, std::string_view name) {
   out.Key(name.data(), static_cast<rapidjson::SizeType>(name.size()));
 }

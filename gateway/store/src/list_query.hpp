@@ -9,9 +9,33 @@
 #include "portico/store/database.hpp"
 #include "portico/store/repositories.hpp"
 
-// The list query every kind of `objects` row (domains, certificates, hosting packages) shares:
-// one partner's rows of one kind and mode, newest first, filtered, a page at a time.
+// The list queries the store's tables share: a count and one page, newest first.
 namespace portico::store::detail {
+
+// The number of `table`'s rows matching `where`, and the page of them with seq < before_seq,
+// newest first, at most `limit` (with has_more). `where` uses parameters ?1..?filters, bound by
+// `bind_filters`; the page's cursor and size take the two after them.
+template <typename Record, typename BindFilters, typename ReadRow>
+Page<Record> newest_first_page(Database& db, std::string_view table, std::string_view select,
+                               const std::string& where, int filters,
+                               const BindFilters& bind_filters, std::int64_t before_seq, int limit,
+                               const ReadRow& read_row) {
+  Page<Record> page;
+  Statement count = db.prepare("SELECT COUNT(*) FROM " + std::string(table) + " " + where);
+  bind_filters(count);
+  count.step();
+  page.total = count.column_int64(0);
+
+  Statement query =
+      db.prepare(std::string(select) + where + "AND seq < ?" + std::to_string(filters + 1) +
+                 " ORDER BY seq DESC LIMIT ?" + std::to_string(filters + 2));
+  bind_filters(query);
+  query.bind(filters + 1, before_seq).bind(filters + 2, std::int64_t{limit} + 1);
+  while (query.step())
+    page.items.push_back(read_row(query));
+  finish_page(page, limit);
+  return page;
+}
 
 struct ObjectListFilter {
   std::optional<std::string> customer_id;
@@ -20,8 +44,9 @@ struct ObjectListFilter {
   std::optional<std::string> name_suffix;  // the name ends with it (".ke")
 };
 
-// `select` is the kind's "SELECT <columns> FROM objects " and `read_row` reads one of its rows.
-// std::nullopt for a cursor that is not one of this partner's rows of the kind.
+// One partner's rows of one kind of `objects` (domains, certificates, hosting packages) in one
+// mode, filtered. `select` is the kind's "SELECT <columns> FROM objects " and `read_row` reads one
+// of its rows. std::nullopt for a cursor that is not one of this partner's rows of the kind.
 template <typename Record, typename ReadRow>
 std::optional<Page<Record>> list_objects(Database& db, std::string_view kind,
                                          std::string_view select, std::string_view partner_id,
@@ -52,20 +77,8 @@ std::optional<Page<Record>> list_objects(Database& db, std::string_view kind,
         .bind(6, filter.name)
         .bind(7, filter.name_suffix);
   };
-  Page<Record> page;
-  Statement count = db.prepare("SELECT COUNT(*) FROM objects " + where);
-  bind_filters(count);
-  count.step();
-  page.total = count.column_int64(0);
-
-  Statement query =
-      db.prepare(std::string(select) + where + "AND seq < ?8 ORDER BY seq DESC LIMIT ?9");
-  bind_filters(query);
-  query.bind(8, before_seq).bind(9, std::int64_t{limit} + 1);
-  while (query.step())
-    page.items.push_back(read_row(query));
-  finish_page(page, limit);
-  return page;
+  return newest_first_page<Record>(db, "objects", select, where, 7, bind_filters, before_seq, limit,
+                                   read_row);
 }
 
 }  // namespace portico::store::detail
