@@ -26,6 +26,7 @@
 #include <openssl/ssl.h>
 
 #include "portico/core/redact.hpp"
+#include "portico/http/request_scope.hpp"
 
 namespace portico::http {
 
@@ -680,6 +681,7 @@ asio::awaitable<core::Result<Response>> Client::send(
   const auto started = SteadyClock::now();
   const auto deadline = started + timeout.value_or(state->options.timeout);
   Exchange exchange;
+  exchange.request_id = request_id_of(co_await asio::this_coro::executor);
   exchange.method = request.method;
   exchange.target = state->redactor.apply(request.target);
   core::Redactor call_redactor;
