@@ -699,6 +699,35 @@ struct Simulator::State {
     core::json::write(out, "email", "admin@example.com");
   }
 
+  // id, common_name and dns_names (every name, the common name first) of a certificate block.
+  static void write_certificate_names(core::json::Writer& out,
+                                      const CertificateRecord& certificate) {
+    core::json::write(out, "id", certificate.id);
+    core::json::write(out, "common_name", certificate.common_name);
+    core::json::key(out, "dns_names");
+    out.StartArray();
+    for (const std::string& name : certificate.names)
+      core::json::string(out, name);
+    out.EndArray();
+  }
+
+  // "organization":{"id"} of an OV or EV order; nothing for DV (0).
+  static void write_organization_id(core::json::Writer& out, std::int64_t id) {
+    if (id == 0) return;
+    core::json::key(out, "organization");
+    out.StartObject();
+    core::json::write(out, "id", id);
+    out.EndObject();
+  }
+
+  static void write_container(core::json::Writer& out) {
+    core::json::key(out, "container");
+    out.StartObject();
+    core::json::write(out, "id", std::int64_t{1});
+    core::json::write(out, "name", "Simulated Account");
+    out.EndObject();
+  }
+
   static void write_product(core::json::Writer& out, const Product& product) {
     out.StartObject();
     core::json::write(out, "name_id", product.name_id);
@@ -755,11 +784,7 @@ struct Simulator::State {
     core::json::write(out, "username", "sim-admin");
     core::json::write(out, "account_id", std::int64_t{5086723});
     core::json::write(out, "status", "active");
-    core::json::key(out, "container");
-    out.StartObject();
-    core::json::write(out, "id", std::int64_t{1});
-    core::json::write(out, "name", "Simulated Account");
-    out.EndObject();
+    write_container(out);
     core::json::key(out, "access_roles");
     out.StartArray();
     out.StartObject();
@@ -1003,13 +1028,7 @@ struct Simulator::State {
     }
     core::json::key(out, "certificate");
     out.StartObject();
-    core::json::write(out, "id", certificate.id);
-    core::json::write(out, "common_name", certificate.common_name);
-    core::json::key(out, "dns_names");
-    out.StartArray();
-    for (const std::string& name : certificate.names)
-      core::json::string(out, name);
-    out.EndArray();
+    write_certificate_names(out, certificate);
     core::json::write(out, "date_created", iso_time(certificate.created));
     core::json::write(out, "csr", certificate.csr);
     core::json::write(out, "signature_hash", certificate.signature_hash);
@@ -1023,12 +1042,7 @@ struct Simulator::State {
       core::json::write(out, "serial_number", certificate.serial_hex);
     }
     out.EndObject();
-    if (order->organization_id != 0) {
-      core::json::key(out, "organization");
-      out.StartObject();
-      core::json::write(out, "id", order->organization_id);
-      out.EndObject();
-    }
+    write_organization_id(out, order->organization_id);
     core::json::key(out, "product");
     write_product(out, *order->product);
     core::json::write(out, "dcv_method", order->dcv_method);
@@ -1114,7 +1128,7 @@ struct Simulator::State {
     return body.response(200);
   }
 
-  std::string reported_status(const Order& order) const {
+  static std::string reported_status(const Order& order) {
     return order.status_override.empty() ? order.status : order.status_override;
   }
 
@@ -1170,35 +1184,16 @@ struct Simulator::State {
     core::json::write(out, "id", order.id);
     core::json::key(out, "certificate");
     out.StartObject();
-    core::json::write(out, "id", certificate.id);
-    core::json::write(out, "common_name", certificate.common_name);
-    core::json::key(out, "dns_names");
-    out.StartArray();
-    for (const std::string& name : certificate.names)
-      core::json::string(out, name);
-    out.EndArray();
+    write_certificate_names(out, certificate);
     if (certificate.issued) core::json::write(out, "valid_till", date_text(certificate.not_after));
     core::json::write(out, "signature_hash", certificate.signature_hash);
     out.EndObject();
     core::json::write(out, "status", reported_status(order));
     core::json::write(out, "date_created", iso_time(order.created));
-    if (order.organization_id != 0) {
-      core::json::key(out, "organization");
-      out.StartObject();
-      core::json::write(out, "id", order.organization_id);
-      out.EndObject();
-    }
-    core::json::key(out, "container");
-    out.StartObject();
-    core::json::write(out, "id", std::int64_t{1});
-    core::json::write(out, "name", "Simulated Account");
-    out.EndObject();
+    write_organization_id(out, order.organization_id);
+    write_container(out);
     core::json::key(out, "product");
-    out.StartObject();
-    core::json::write(out, "name_id", order.product->name_id);
-    core::json::write(out, "name", order.product->name);
-    core::json::write(out, "type", "ssl_certificate");
-    out.EndObject();
+    write_product(out, *order.product);
     out.EndObject();
   }
 
