@@ -180,6 +180,26 @@ TEST_F(SimServerTest, ControlApiInjectsAndClearsFaults) {
   EXPECT_EQ(timed_out.error().code, "upstream_timeout");
 }
 
+TEST_F(SimServerTest, AFaultMayHitOneMethodOnly) {
+  sim::Server server({});
+  server.route("*", "/zone", [](const sim::SimRequest&) { return sim::SimResponse{}; });
+  server.start();
+  client_for(server);
+  server.inject(
+      {.kind = sim::FaultKind::status, .path_prefix = "/zone", .status = 502, .method = "POST"});
+  EXPECT_EQ(call({"GET", "/zone", {}, {}})->status, 200);  // passes by
+  EXPECT_EQ(call({"POST", "/zone", {}, "{}"})->status, 502);
+  EXPECT_EQ(call({"POST", "/zone", {}, "{}"})->status, 200);  // it was for one request
+  EXPECT_EQ(call({"POST",
+                  "/__sim/faults",
+                  {},
+                  R"({"kind":"status","status":503,"method":"GET","path_prefix":"/zone"})"})
+                ->status,
+            201);
+  EXPECT_EQ(call({"POST", "/zone", {}, "{}"})->status, 200);
+  EXPECT_EQ(call({"GET", "/zone", {}, {}})->status, 503);
+}
+
 TEST_F(SimServerTest, ControlApiRefusesBadFaults) {
   sim::Server server({});
   server.start();

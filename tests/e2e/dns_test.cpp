@@ -204,5 +204,29 @@ TEST_F(DnsTest, ConcurrentCreatesOnOneZoneAreAllKept) {
   EXPECT_EQ(api("GET", dns()).json()["data"].Size(), static_cast<std::size_t>(kWriters));
 }
 
+TEST_F(DnsTest, ACreateWhoseAnswerWasLostIsFoundInTheZone) {
+  // The zone is saved whole by a POST; the supplier saves it, then the connection drops.
+  const std::string path = "/modules/addons/DomainsReseller/api/index.php/domains/zone.com/dns";
+  primary_.server->inject({.kind = sim::FaultKind::reset,
+                           .path_prefix = path,
+                           .after_handler = true,
+                           .method = "POST"});
+  const HttpReply created =
+      api("POST", dns(), R"({"type":"A","name":"lost","value":"192.0.2.44"})");
+  ASSERT_EQ(created.status, 201) << created.body;
+  EXPECT_STREQ(created.json()["data"]["name"].GetString(), "lost");
+  ASSERT_EQ(zone().size(), 1U);
+  EXPECT_EQ(zone()[0].address, "192.0.2.44");
+  std::size_t saves = 0;
+  for (const auto& request : primary_.server->journal())
+    saves += request.path == path && request.method == "POST" ? 1 : 0;
+  EXPECT_EQ(saves, 1U);
+  // Lost before the supplier saved it: the call's failure stands and nothing was created.
+  primary_.server->inject({.kind = sim::FaultKind::reset, .path_prefix = path, .method = "POST"});
+  expect_error(api("POST", dns(), R"({"type":"A","name":"gone","value":"192.0.2.45"})"), 502,
+               "upstream_error", "upstream_connection_lost");
+  EXPECT_EQ(zone().size(), 1U);
+}
+
 }  // namespace
 }  // namespace portico::testing

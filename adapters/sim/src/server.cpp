@@ -257,7 +257,7 @@ struct Server::Impl {
         std::lock_guard lock(mutex);
         journal.push_back(request);
       }
-      const std::optional<Fault> fault = take_fault(request.path);
+      const std::optional<Fault> fault = take_fault(request.method, request.path);
       std::optional<SimResponse> answer;
       if (!fault || fault->after_handler) answer = dispatch(route, request);
       if (fault && fault->kind != FaultKind::latency) {
@@ -409,10 +409,11 @@ struct Server::Impl {
     }
   }
 
-  std::optional<Fault> take_fault(const std::string& path) {
+  std::optional<Fault> take_fault(const std::string& method, const std::string& path) {
     std::lock_guard lock(mutex);
     for (auto it = faults.begin(); it != faults.end(); ++it) {
       if (!path.starts_with(it->path_prefix)) continue;
+      if (!it->method.empty() && it->method != method) continue;
       Fault hit = *it;
       if (it->count > 0 && --it->count == 0) faults.erase(it);
       return hit;
@@ -474,6 +475,7 @@ struct Server::Impl {
     const auto status = reader.integer("status", {.min = 100, .max = 599});
     const auto retry_after = reader.integer("retry_after", {.min = 0, .max = 86'400});
     const auto after_handler = reader.boolean("after_handler");
+    const auto method = reader.string("method", {.max_length = 16});
     if (auto error = reader.finish()) return refuse(error->message);
     const std::optional<FaultKind> parsed = fault_kind(*kind);
     if (!parsed) {
@@ -487,6 +489,7 @@ struct Server::Impl {
     fault.status = static_cast<int>(status.value_or(503));
     fault.retry_after_seconds = static_cast<int>(retry_after.value_or(1));
     fault.after_handler = after_handler.value_or(false);
+    fault.method = method.value_or("");
     inject(std::move(fault));
     return json_response(201, R"({"ok":true})");
   }

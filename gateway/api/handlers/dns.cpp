@@ -172,6 +172,22 @@ net::awaitable<server::Response> list_records(Services& services, RequestContext
       static_cast<std::int64_t>(records->size()), false);
 }
 
+// A create whose answer was lost: the zone as it is now tells whether it was saved (a record
+// is its content). Not there, the call's own failure stands; a retry then creates it, or meets
+// it with 409 if the supplier saved it after all.
+net::awaitable<core::Result<core::DnsRecord>> find_in_zone(core::DnsHost& host,
+                                                           const std::string& zone,
+                                                           const core::DnsRecord& wanted,
+                                                           const Error& failure) {
+  auto records = co_await host.list(zone);
+  if (!records) co_return failure;
+  const std::string print = fingerprint(wanted, zone);
+  for (auto& record : *records) {
+    if (fingerprint(record, zone) == print) co_return std::move(record);
+  }
+  co_return failure;
+}
+
 net::awaitable<server::Response> create_record(Services& services, RequestContext& context) {
   if (auto status = no_query(context); !status) {
     co_return error_response(context.request_id, status.error());
@@ -192,6 +208,9 @@ net::awaitable<server::Response> create_record(Services& services, RequestContex
                              "type"));
   }
   auto created = co_await zone->host->create(domain.domain.name, *record);
+  if (!created && created.error().outcome_unknown) {
+    created = co_await find_in_zone(*zone->host, domain.domain.name, *record, created.error());
+  }
   if (!created) co_return error_response(context.request_id, created.error());
 
   IdentifiedRecord item{core::make_id(core::id_prefix::kDnsRecord, services.random),

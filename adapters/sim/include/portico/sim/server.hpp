@@ -54,6 +54,7 @@ struct Fault {
   int status = 503;                    // status: answer this status with a JSON error body
   int retry_after_seconds = 1;         // rate_limit: 429 with Retry-After
   bool after_handler = false;          // run the handler first (the supplier acted), then misbehave
+  std::string method{};                // only requests with this method ("POST"); empty = any
 };
 
 struct ServerOptions {
@@ -78,7 +79,7 @@ std::map<std::string, std::string> parse_form(std::string_view text);
 // injection, a journal of requests, and a control API under /__sim/:
 //   POST /__sim/faults   {"kind":"latency|timeout|reset|status|rate_limit|garbage",
 //                         "path_prefix":"...","count":N,"delay_ms":N,"status":N,
-//                         "retry_after":N,"after_handler":bool}
+//                         "retry_after":N,"after_handler":bool,"method":"POST"}
 //   DELETE /__sim/faults  clears every fault
 //   GET /__sim/journal    [{"method","target","remote_address"}, ...]
 // Control requests are neither journaled nor hit by faults. A control path the server does not
