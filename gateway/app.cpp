@@ -144,6 +144,8 @@ App::App(config::Config config, const adapters::Registry& registry, Dependencies
             },
             net::detached);
       }};
+  // Before anything serves: what the last process left unfinished waits for the reconciler.
+  jobs::Reconciler::recover(*store_, dependencies_.clock->now(), *dependencies_.log);
   providers_ = registry.build(config_, adapter_dependencies);
   check_hosting_prices(config_, providers_);
   sealing_key_ = sealing_key(config_.storage, *dependencies_.random);
@@ -162,6 +164,7 @@ App::App(config::Config config, const adapters::Registry& registry, Dependencies
   certificate_sync_ = std::make_unique<jobs::CertificateSync>(*services_);
   balance_check_ = std::make_unique<jobs::BalanceCheck>(*services_);
   usage_flush_ = std::make_unique<jobs::UsageFlush>(*services_);
+  reconciler_ = std::make_unique<jobs::Reconciler>(*services_);
   dispatcher_ = std::make_unique<events::Dispatcher>(*services_);
   // Committed deliveries are sent at once rather than at the next poll.
   store_->set_outbox_listener([this] { dispatcher_->wake(); });
@@ -172,7 +175,8 @@ App::App(config::Config config, const adapters::Registry& registry, Dependencies
       admin::admin_router(*services_, {.domain_sync = *domain_sync_,
                                        .certificate_sync = *certificate_sync_,
                                        .balance_check = *balance_check_,
-                                       .webhook_dispatch = *dispatcher_}),
+                                       .webhook_dispatch = *dispatcher_,
+                                       .reconciler = *reconciler_}),
       "admin");
   api_server_ =
       make_server(io_, config_.server, config_.server.listen, config_.server.tls, *api_frontend_);
@@ -203,6 +207,8 @@ void App::run(bool handle_signals) {
     certificate_sync_->start(io_.get_executor());
     balance_check_->start(io_.get_executor());
   }
+  // Finishing what earlier requests started at suppliers is not new supplier work: always.
+  reconciler_->start(io_.get_executor());
   // Call counts are the gateway's own bookkeeping, not supplier work: written in any case.
   usage_flush_->start(io_.get_executor());
   // Webhooks are partners' own events, not supplier work: independent of jobs.enabled.
@@ -239,6 +245,7 @@ void App::request_stop() {
     certificate_sync_->stop();
     balance_check_->stop();
     usage_flush_->stop();
+    reconciler_->stop();
     dispatcher_->stop();
   });  // its timer lives on io_'s threads
   api_server_->shutdown(config_.server.shutdown_grace, on_done);

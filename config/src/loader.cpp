@@ -201,6 +201,23 @@ StorageConfig read_storage(MapReader& root) {
   return storage;
 }
 
+IdempotencyConfig read_idempotency(MapReader& root) {
+  IdempotencyConfig idempotency;
+  std::optional<MapReader> block = root.map("idempotency");
+  if (!block) return idempotency;
+  const auto interval = [&block](std::string_view key, std::int64_t min, std::int64_t max,
+                                 std::chrono::milliseconds fallback) {
+    return std::chrono::milliseconds(block->integer(key, min, max).value_or(fallback.count()));
+  };
+  constexpr std::int64_t kDay = 86400000;
+  idempotency.retention = interval("retention_ms", 60000, 30 * kDay, idempotency.retention);
+  idempotency.settle = interval("settle_ms", 0, kDay, idempotency.settle);
+  idempotency.reconcile_interval =
+      interval("reconcile_interval_ms", 10, 3600000, idempotency.reconcile_interval);
+  block->finish();
+  return idempotency;
+}
+
 JobsConfig read_jobs(MapReader& root) {
   JobsConfig jobs;
   std::optional<MapReader> block = root.map("jobs");
@@ -736,6 +753,7 @@ Config parse_config(std::string_view yaml_text, std::string_view label, std::str
   config.admin = read_admin(context, reader, config.server);
   config.storage = read_storage(reader);
   config.keys = read_keys(context, reader);
+  config.idempotency = read_idempotency(reader);
   config.jobs = read_jobs(reader);
   config.webhooks = read_webhooks(context, reader);
   config.providers = read_providers(context, reader, schemas);

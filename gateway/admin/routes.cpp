@@ -444,10 +444,13 @@ api::Router admin_router(api::Services& services, Jobs jobs) {
           [&sync = jobs.certificate_sync](bool all) { return sync.run_once(all); });
   add_job("/admin/jobs/balance-check", "balance_check",
           [&check = jobs.balance_check](bool) { return check.run_once(); });
+  add_job("/admin/jobs/reconcile", "reconcile",
+          [&reconciler = jobs.reconciler](bool) { return reconciler.run_once(); });
   router.add({"POST", "/admin/jobs/webhook-dispatch", api::Access::admin,
               [&dispatcher = jobs.webhook_dispatch](RequestContext& context) {
                 return run_webhook_dispatch(dispatcher, context);
               }});
+  add_supplier_routes(router, services);
   return router;
 }
 

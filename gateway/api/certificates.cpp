@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "portico/api/domains.hpp"
+#include "portico/api/intents.hpp"
 #include "portico/core/crypto.hpp"
 #include "portico/core/ids.hpp"
 #include "portico/core/names.hpp"
@@ -14,11 +15,7 @@ namespace net = boost::asio;
 using core::CertificateStatus;
 using core::Error;
 
-namespace {
-
-constexpr std::size_t kNonceBytes = 12;
-
-}  // namespace
+namespace {}  // namespace
 
 std::optional<Error> certificate_refusal(const core::Capabilities& capabilities,
                                          const core::CertificateRequest& request) {
@@ -320,17 +317,12 @@ store::EventRecord certificate_event(const Services& services, std::string type,
 
 std::string seal_private_key(const Services& services, std::string_view object_id,
                              std::string_view pem) {
-  std::string nonce(kNonceBytes, '\0');
-  services.random.fill(
-      {reinterpret_cast<std::uint8_t*>(nonce.data()), nonce.size()});  // NOLINT(*-reinterpret-cast)
-  auto sealed = core::crypto::aes256_gcm_seal(services.sealing_key.reveal(), nonce, pem, object_id);
-  // The key is checked at start-up (32 bytes): sealing cannot fail afterwards.
-  return sealed.value_or(std::string());
+  return seal(services, pem, object_id);
 }
 
 std::optional<std::string> open_private_key(const Services& services, std::string_view object_id,
                                             std::string_view sealed) {
-  return core::crypto::aes256_gcm_open(services.sealing_key.reveal(), sealed, object_id);
+  return unseal(services, sealed, object_id);
 }
 
 net::awaitable<core::Result<store::CertificateRecord>> save_certificate(

@@ -1,5 +1,6 @@
 #include "portico/api/domains.hpp"
 
+#include "portico/api/intents.hpp"
 #include "portico/core/contact.hpp"
 #include "portico/core/domain_name.hpp"
 #include "portico/core/ids.hpp"
@@ -236,10 +237,13 @@ bool attributes_differ(const core::Domain& before, const core::Domain& after) {
 
 net::awaitable<core::Result<store::DomainRecord>> save_domain(
     const Services& services, store::DomainRecord domain, std::vector<store::EventRecord> events,
-    std::optional<NewOrder> order) {
+    std::optional<NewOrder> order, const store::IntentRecord* intent) {
   domain.updated_at = services.clock.now();
   co_return co_await services.store.write<store::DomainRecord>(
-      [&domain, &events, &order](store::Database& db) -> core::Result<store::DomainRecord> {
+      [&](store::Database& db) -> core::Result<store::DomainRecord> {
+        if (intent != nullptr && !settle_intent(db, *intent, domain.updated_at)) {
+          return intent_settled_meanwhile();
+        }
         store::domains::update(db, domain);
         for (const auto& event : events)
           store::events::append(db, event);

@@ -6,6 +6,7 @@
 
 #include "portico/api/billing.hpp"
 #include "portico/api/envelope.hpp"
+#include "portico/api/idempotency.hpp"
 #include "portico/api/keys.hpp"
 #include "portico/core/crypto.hpp"
 #include "portico/core/ids.hpp"
@@ -165,7 +166,9 @@ net::awaitable<server::Response> Frontend::dispatch(RequestContext& context) {
               *wait));
     }
     services_.usage.count(*context.principal, services_.clock.now());
-  } else if (match.route->access == Access::admin) {
+    co_return co_await with_idempotency(services_, context, match.route->handler);
+  }
+  if (match.route->access == Access::admin) {
     if (auto status = authenticate_admin(context.request); !status) {
       co_return error_response(context.request_id, status.error());
     }

@@ -4,14 +4,13 @@
 
 #include <rapidjson/document.h>
 
+#include "portico/api/intents.hpp"
 #include "portico/core/crypto.hpp"
 #include "portico/core/ids.hpp"
 
 namespace portico::api {
 
 namespace {
-
-constexpr std::size_t kNonceBytes = 12;
 
 // Bound into the seal: a sealed secret opens only for this endpoint, and never as another kind
 // of sealed value (private keys are bound to their object id alone).
@@ -86,13 +85,7 @@ void write_webhook_endpoint(core::json::Writer& out, const store::WebhookEndpoin
 
 std::string seal_webhook_secret(const Services& services, std::string_view endpoint_id,
                                 std::string_view secret) {
-  std::string nonce(kNonceBytes, '\0');
-  services.random.fill(
-      {reinterpret_cast<std::uint8_t*>(nonce.data()), nonce.size()});  // NOLINT(*-reinterpret-cast)
-  auto sealed = core::crypto::aes256_gcm_seal(services.sealing_key.reveal(), nonce, secret,
-                                              seal_context(endpoint_id));
-  // The key is checked at start-up (32 bytes): sealing cannot fail afterwards.
-  return sealed.value_or(std::string());
+  return seal(services, secret, seal_context(endpoint_id));
 }
 
 std::optional<std::string> open_webhook_secret(const core::Secret& sealing_key,

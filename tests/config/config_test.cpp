@@ -361,10 +361,11 @@ TEST_F(ConfigTest, LoadConfigNamesTheFileInMessages) {
     load_config(file.string(), schemas_, env_);
     FAIL() << "accepted";
   } catch (const ConfigError& error) {
-    EXPECT_EQ(std::string(error.what()), file.string() +
-                                             ":8:1: extra: unknown key 'extra' "
-                                             "(known keys: server, admin, storage, "
-                                             "keys, jobs, webhooks, providers, routing, pricing)");
+    EXPECT_EQ(std::string(error.what()),
+              file.string() +
+                  ":8:1: extra: unknown key 'extra' "
+                  "(known keys: server, admin, storage, "
+                  "keys, idempotency, jobs, webhooks, providers, routing, pricing)");
   }
   const std::string missing = (dir_.path() / "absent.yaml").string();
   try {

@@ -132,10 +132,13 @@ TEST_F(DomainTest, SupplierRefusalsAreNormalizedAndLeaveNothingBehind) {
   expect_error(api("POST", "/api/v1/domains", registration("garbage.com")), 502, "upstream_error",
                "upstream_bad_response");
 
-  // No answer within the instance's deadline.
+  // No answer within the instance's deadline: the supplier shows no trace of it yet, but it may
+  // still be acting, so the outcome stays to be learned (never a second order meanwhile).
   primary_.server->inject({.kind = sim::FaultKind::timeout, .path_prefix = "/"});
   expect_error(api("POST", "/api/v1/domains", registration("slow.com")), 504, "upstream_error",
-               "upstream_timeout");
+               "upstream_outcome_unknown");
+  expect_error(api("POST", "/api/v1/domains", registration("slow.com")), 409,
+               "invalid_request_error", "domain_operation_pending", "name");
 
   const HttpReply list = api("GET", "/api/v1/domains");
   ASSERT_EQ(list.status, 200) << list.body;

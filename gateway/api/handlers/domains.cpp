@@ -10,6 +10,7 @@
 #include "portico/api/envelope.hpp"
 #include "portico/api/frontend.hpp"
 #include "portico/api/handlers.hpp"
+#include "portico/api/intents.hpp"
 #include "portico/core/domain_name.hpp"
 #include "portico/core/ids.hpp"
 #include "portico/core/names.hpp"
@@ -56,10 +57,19 @@ std::optional<std::vector<std::string>> read_nameservers(core::json::ObjectReade
   return normalized;
 }
 
-// A name already held here: 409, whoever holds it (the supplier would refuse it anyway).
+// A name already held here: 409, whoever holds it (the supplier would refuse it anyway). So is
+// a name whose registration or transfer is still in doubt: the supplier is being asked.
 net::awaitable<core::Status> check_not_held(const Services& services, const Principal& partner,
                                             const std::string& name) {
   co_return co_await services.store.read<core::Ok>([&](store::Database& db) -> core::Status {
+    if (store::intents::unresolved_for(
+            db, {intent_operation_name::kDomainRegister, intent_operation_name::kDomainTransfer},
+            name)) {
+      return Error::conflict("domain_operation_pending",
+                             "An earlier order for this domain has an outcome the supplier has "
+                             "not confirmed yet; retry once it has.",
+                             "name");
+    }
     auto held = store::domains::find_held(db, name);
     if (!held) return core::Ok{};
     if (held->partner_id == partner.partner_id && held->livemode == partner.livemode) {
@@ -154,17 +164,19 @@ std::string years_text(std::int64_t years) {
 }
 
 // Records a domain the supplier just created, with its event and its order, in one
-// transaction.
+// transaction that also settles the intent of the call.
 net::awaitable<core::Result<store::DomainRecord>> record_new_domain(
     const Services& services, const RequestContext& context, const OrderBody& order,
-    const adapters::ProviderInstance& instance, core::Domain domain, bool transfer) {
+    const adapters::ProviderInstance& instance, core::Domain domain, bool transfer,
+    const store::IntentRecord& intent) {
   const Principal& partner = context.partner();
   const core::TimePoint now = services.clock.now();
   domain.name = order.name;
   domain.privacy = order.registration.privacy;
   domain.auto_renew = order.registration.auto_renew;
   if (domain.nameservers.empty()) domain.nameservers = order.registration.nameservers;
-  store::DomainRecord record{.id = core::make_id(core::id_prefix::kDomain, services.random),
+  if (transfer) domain.status = core::DomainStatus::pending_transfer;
+  store::DomainRecord record{.id = intent.object_id,
                              .partner_id = partner.partner_id,
                              .livemode = partner.livemode,
                              .customer_id = order.customer_id,
@@ -188,7 +200,8 @@ net::awaitable<core::Result<store::DomainRecord>> record_new_domain(
        .provider_instance = instance.config().name,
        .quantity = transfer ? 1 : order.years});
   co_return co_await services.store.write<store::DomainRecord>(
-      [&record, &event, &billed](store::Database& db) -> core::Result<store::DomainRecord> {
+      [&](store::Database& db) -> core::Result<store::DomainRecord> {
+        if (!settle_intent(db, intent, now)) return intent_settled_meanwhile();
         if (store::domains::insert(db, record) == store::domains::InsertOutcome::name_taken) {
           return Error::conflict("domain_exists", "This domain is already recorded.", "name");
         }
@@ -225,6 +238,14 @@ net::awaitable<server::Response> order_domain(Services& services, RequestContext
     co_return error_response(context.request_id, status.error());
   }
 
+  // Written before the supplier is asked: if its answer is lost, the gateway asks it later.
+  const IntentStart start{.operation = transfer ? intent_operation_name::kDomainTransfer
+                                                : intent_operation_name::kDomainRegister,
+                          .provider_instance = instances->front()->config().name,
+                          .lookup = order->name,
+                          .object_id = core::make_id(core::id_prefix::kDomain, services.random)};
+  auto intent = co_await open_intent(services, context, start);
+  if (!intent) co_return error_response(context.request_id, intent.error());
   adapters::ProviderInstance* used = nullptr;
   const core::DomainRegistration& registration = order->registration;
   auto placed = co_await with_failover<core::Domain>(
@@ -233,13 +254,73 @@ net::awaitable<server::Response> order_domain(Services& services, RequestContext
         return transfer ? instance.registrar()->transfer(registration, *auth_code)
                         : instance.registrar()->register_domain(registration);
       },
-      &used);
-  if (!placed) co_return error_response(context.request_id, placed.error());
-  if (transfer) placed->status = core::DomainStatus::pending_transfer;
-  auto record =
-      co_await record_new_domain(services, context, *order, *used, std::move(*placed), transfer);
-  if (!record) co_return error_response(context.request_id, record.error());
+      &used,
+      [&](adapters::ProviderInstance& instance) {
+        return retarget_intent(services, *intent, instance.config().name);
+      });
+  if (!placed) {
+    if (placed.error().outcome_unknown) {
+      co_return co_await answer_unknown_outcome(services, context, *intent, placed.error());
+    }
+    co_await abandon_intent(services, *intent);
+    co_return error_response(context.request_id, placed.error());
+  }
+  auto record = co_await record_new_domain(services, context, *order, *used, std::move(*placed),
+                                           transfer, *intent);
+  // The supplier acted but nothing was recorded: the intent stays open for the reconciler,
+  // and the request's key waits for it.
+  if (!record) {
+    context.intent_unresolved = true;
+    co_return error_response(context.request_id, record.error());
+  }
   co_return domain_response(context, transfer ? 202 : 201, *record);
+}
+
+// The supplier's view of a name after an order whose answer was lost: there in the account
+// (registered, or its transfer under way) means the order happened.
+net::awaitable<Resolution> resume_domain_order(Services& services, RequestContext& context,
+                                               const store::IntentRecord& intent,
+                                               const IntentRequest& request, bool transfer) {
+  auto document = core::json::parse(request.body.empty() ? std::string_view("{}") : request.body);
+  if (!document) co_return Resolution::unknown(document.error());
+  std::optional<std::string> auth_code;
+  auto order = read_order(*document, transfer ? intent.lookup : std::string(),
+                          transfer ? &auth_code : nullptr);
+  if (!order) co_return Resolution::unknown(order.error());
+  const auto found = services.providers.find(intent.provider_instance);
+  if (found == services.providers.end() || found->second->registrar() == nullptr) {
+    co_return Resolution::unknown(Error::upstream(
+        503, "supplier_not_configured", "The supplier of this order is no longer configured."));
+  }
+  adapters::ProviderInstance& instance = *found->second;
+  auto domain = co_await instance.registrar()->info(order->name);
+  if (!domain) {
+    if (domain.error().status == 404) co_return Resolution::absent();
+    co_return Resolution::unknown(domain.error());
+  }
+  const core::DomainStatus status = domain->status;
+  const bool placed =
+      transfer
+          ? status == core::DomainStatus::pending_transfer || status == core::DomainStatus::active
+          : status == core::DomainStatus::active || status == core::DomainStatus::pending;
+  // A name the account held once (deleted, transferred away) is no trace of this order.
+  if (!placed) co_return Resolution::absent();
+  auto record = co_await record_new_domain(services, context, *order, instance, std::move(*domain),
+                                           transfer, intent);
+  if (!record) co_return Resolution::unknown(record.error());
+  co_return Resolution::happened(domain_response(context, transfer ? 202 : 201, *record));
+}
+
+net::awaitable<server::Response> answer_domain(Services& services, RequestContext& context,
+                                               const store::IntentRecord& intent, unsigned status) {
+  auto record = co_await services.store.read<store::DomainRecord>(
+      [&intent](store::Database& db) -> core::Result<store::DomainRecord> {
+        auto found = store::domains::find(db, intent.partner_id, intent.livemode, intent.object_id);
+        if (!found) return Error::not_found("Domain not found.");
+        return std::move(*found);
+      });
+  if (!record) co_return error_response(context.request_id, record.error());
+  co_return domain_response(context, status, *record);
 }
 
 net::awaitable<server::Response> register_domain(Services& services, RequestContext& context) {
@@ -568,45 +649,19 @@ net::awaitable<server::Response> update_domain(Services& services, RequestContex
   co_return domain_response(context, 200, domain);
 }
 
-net::awaitable<server::Response> renew_domain(Services& services, RequestContext& context) {
-  if (auto status = no_query(context); !status) {
-    co_return error_response(context.request_id, status.error());
-  }
-  auto document = json_body(context);
-  if (!document) co_return error_response(context.request_id, document.error());
-  core::json::ObjectReader body(*document);
-  const int years = static_cast<int>(body.integer("years", {.min = 1, .max = 10}).value_or(1));
-  if (auto error = body.finish()) co_return error_response(context.request_id, *error);
-
-  // Held until saved: changes to one domain's record never interleave.
-  auto guard = co_await services.domain_locks.lock(std::string(context.param("id")));
-  auto loaded = co_await load_domain(services, context);
-  if (!loaded) co_return error_response(context.request_id, loaded.error());
-  store::DomainRecord domain = std::move(*loaded);
-  if (auto status = require_held(domain); !status) {
-    co_return error_response(context.request_id, status.error());
-  }
-  auto registrar = registrar_of(services, domain, core::Operation::domain_renew);
-  if (!registrar) co_return error_response(context.request_id, registrar.error());
-  const core::Capabilities& capabilities = (*registrar)->capabilities();
-  if (years < capabilities.min_years || years > capabilities.max_years) {
-    co_return error_response(
-        context.request_id,
-        Error::unprocessable(
-            "invalid_years",
-            "This domain cannot be renewed for " + std::to_string(years) + " years.", "years"));
-  }
-  auto renewed = co_await (*registrar)->renew(domain.domain.name, years);
-  if (!renewed) co_return error_response(context.request_id, renewed.error());
-
+// The renewal the supplier made, recorded: the new expiry, the event, the order, and the intent
+// of the call settled, in one transaction.
+net::awaitable<core::Result<store::DomainRecord>> record_renewal(
+    const Services& services, const RequestContext& context, store::DomainRecord domain, int years,
+    const core::Domain& renewed, const store::IntentRecord& intent) {
   const auto previous_expiry = domain.domain.expires_at;
-  if (renewed->expires_at) {
-    domain.domain.expires_at = renewed->expires_at;
+  if (renewed.expires_at) {
+    domain.domain.expires_at = renewed.expires_at;
   } else if (domain.domain.expires_at) {
     domain.domain.expires_at = *domain.domain.expires_at + std::chrono::hours(24 * 365 * years);
   }
-  if (renewed->status != core::DomainStatus::pending) domain.domain.status = renewed->status;
-  if (!renewed->supplier_status.empty()) domain.domain.supplier_status = renewed->supplier_status;
+  if (renewed.status != core::DomainStatus::pending) domain.domain.status = renewed.status;
+  if (!renewed.supplier_status.empty()) domain.domain.supplier_status = renewed.supplier_status;
   std::vector<store::EventRecord> events;
   events.push_back(make_event(services, "domain.renewed", domain, context.request_id,
                               [&](core::json::Writer& out) {
@@ -622,10 +677,113 @@ net::awaitable<server::Response> renew_domain(Services& services, RequestContext
                   .description = domain.domain.name + ", renewal, " + years_text(years),
                   .provider_instance = domain.provider_instance,
                   .quantity = years});
+  co_return co_await save_domain(services, std::move(domain), std::move(events), std::move(billed),
+                                 &intent);
+}
+
+core::Result<int> read_renewal_years(const rapidjson::Value& document) {
+  core::json::ObjectReader body(document);
+  const int years = static_cast<int>(body.integer("years", {.min = 1, .max = 10}).value_or(1));
+  if (auto error = body.finish()) return *error;
+  return years;
+}
+
+net::awaitable<server::Response> renew_domain(Services& services, RequestContext& context) {
+  if (auto status = no_query(context); !status) {
+    co_return error_response(context.request_id, status.error());
+  }
+  auto document = json_body(context);
+  if (!document) co_return error_response(context.request_id, document.error());
+  auto years = read_renewal_years(*document);
+  if (!years) co_return error_response(context.request_id, years.error());
+
+  // Held until saved: changes to one domain's record never interleave.
+  auto guard = co_await services.domain_locks.lock(std::string(context.param("id")));
+  auto loaded = co_await load_domain(services, context);
+  if (!loaded) co_return error_response(context.request_id, loaded.error());
+  store::DomainRecord domain = std::move(*loaded);
+  if (auto status = require_held(domain); !status) {
+    co_return error_response(context.request_id, status.error());
+  }
+  auto registrar = registrar_of(services, domain, core::Operation::domain_renew);
+  if (!registrar) co_return error_response(context.request_id, registrar.error());
+  const core::Capabilities& capabilities = (*registrar)->capabilities();
+  if (*years < capabilities.min_years || *years > capabilities.max_years) {
+    co_return error_response(
+        context.request_id,
+        Error::unprocessable(
+            "invalid_years",
+            "This domain cannot be renewed for " + std::to_string(*years) + " years.", "years"));
+  }
+  // The expiry before the call tells later whether a renewal whose answer was lost happened.
+  rapidjson::StringBuffer detail;
+  {
+    core::json::Writer out(detail);
+    out.StartObject();
+    core::json::write_time(out, "expires_at", domain.domain.expires_at);
+    out.EndObject();
+  }
+  const IntentStart start{.operation = intent_operation_name::kDomainRenew,
+                          .provider_instance = domain.provider_instance,
+                          .lookup = domain.domain.name,
+                          .object_id = domain.id,
+                          .detail_json = detail.GetString()};
+  auto intent = co_await open_intent(services, context, start);
+  if (!intent) co_return error_response(context.request_id, intent.error());
+  auto renewed = co_await (*registrar)->renew(domain.domain.name, *years);
+  if (!renewed) {
+    if (renewed.error().outcome_unknown) {
+      guard.release();  // the supplier is asked under the same lock, taken again there
+      co_return co_await answer_unknown_outcome(services, context, *intent, renewed.error());
+    }
+    co_await abandon_intent(services, *intent);
+    co_return error_response(context.request_id, renewed.error());
+  }
   auto saved =
-      co_await save_domain(services, std::move(domain), std::move(events), std::move(billed));
-  if (!saved) co_return error_response(context.request_id, saved.error());
+      co_await record_renewal(services, context, std::move(domain), *years, *renewed, *intent);
+  if (!saved) {
+    context.intent_unresolved = true;
+    co_return error_response(context.request_id, saved.error());
+  }
   co_return domain_response(context, 200, *saved);
+}
+
+// A renewal whose answer was lost happened when the supplier's expiry moved on by about the
+// years asked (a year may be a day shorter or longer at a registry).
+net::awaitable<Resolution> resume_renewal(Services& services, RequestContext& context,
+                                          const store::IntentRecord& intent,
+                                          const IntentRequest& request) {
+  auto document = core::json::parse(request.body.empty() ? std::string_view("{}") : request.body);
+  if (!document) co_return Resolution::unknown(document.error());
+  auto years = read_renewal_years(*document);
+  if (!years) co_return Resolution::unknown(years.error());
+  const auto before = core::parse_rfc3339(
+      core::json::string_of(core::json::member(request.detail, "expires_at")).value_or(""));
+  if (!before) {
+    co_return Resolution::unknown(
+        Error::upstream(502, "outcome_not_observable",
+                        "The supplier's answer does not tell whether this renewal happened."));
+  }
+  auto guard = co_await services.domain_locks.lock(intent.object_id);
+  auto loaded = co_await services.store.read<store::DomainRecord>(
+      [&intent](store::Database& db) -> core::Result<store::DomainRecord> {
+        auto found = store::domains::find(db, intent.partner_id, intent.livemode, intent.object_id);
+        if (!found) return Error::not_found("Domain not found.");
+        return std::move(*found);
+      });
+  if (!loaded) co_return Resolution::unknown(loaded.error());
+  auto registrar = registrar_of(services, *loaded, core::Operation::domain_renew);
+  if (!registrar) co_return Resolution::unknown(registrar.error());
+  auto current = co_await (*registrar)->info(loaded->domain.name);
+  if (!current) co_return Resolution::unknown(current.error());
+  const auto moved_by = std::chrono::hours(24 * (365 * *years - 2));
+  if (!current->expires_at || *current->expires_at < *before + moved_by) {
+    co_return Resolution::absent();
+  }
+  auto saved =
+      co_await record_renewal(services, context, std::move(*loaded), *years, *current, intent);
+  if (!saved) co_return Resolution::unknown(saved.error());
+  co_return Resolution::happened(domain_response(context, 200, *saved));
 }
 
 net::awaitable<server::Response> auth_code(Services& services, RequestContext& context) {
@@ -716,6 +874,37 @@ net::awaitable<server::Response> end_domain(Services& services, RequestContext& 
 }
 
 }  // namespace
+
+const IntentOperation kDomainRegisterOperation{
+    .name = intent_operation_name::kDomainRegister,
+    .resume =
+        [](Services& services, RequestContext& context, const store::IntentRecord& intent,
+           const IntentRequest& request) {
+          return resume_domain_order(services, context, intent, request, false);
+        },
+    .answer =
+        [](Services& services, RequestContext& context, const store::IntentRecord& intent) {
+          return answer_domain(services, context, intent, 201);
+        }};
+
+const IntentOperation kDomainTransferOperation{
+    .name = intent_operation_name::kDomainTransfer,
+    .resume =
+        [](Services& services, RequestContext& context, const store::IntentRecord& intent,
+           const IntentRequest& request) {
+          return resume_domain_order(services, context, intent, request, true);
+        },
+    .answer =
+        [](Services& services, RequestContext& context, const store::IntentRecord& intent) {
+          return answer_domain(services, context, intent, 202);
+        }};
+
+const IntentOperation kDomainRenewOperation{
+    .name = intent_operation_name::kDomainRenew,
+    .resume = resume_renewal,
+    .answer = [](Services& services, RequestContext& context, const store::IntentRecord& intent) {
+      return answer_domain(services, context, intent, 200);
+    }};
 
 void add_domain_routes(Router& router, Services& services) {
   const auto add = [&](const char* method, const char* pattern, ServiceHandler handler) {

@@ -13,6 +13,7 @@
 #include "portico/api/envelope.hpp"
 #include "portico/api/frontend.hpp"
 #include "portico/api/handlers.hpp"
+#include "portico/api/intents.hpp"
 #include "portico/core/contact.hpp"
 #include "portico/core/ids.hpp"
 #include "portico/core/names.hpp"
@@ -191,12 +192,17 @@ BillableAction billable(const store::HostingRecord& record, std::string action) 
           .quantity = 1};
 }
 
-// Writes the record (inserted when `insert`), its events and its order in one transaction.
+// Writes the record (inserted when `insert`), its events and its order in one transaction, which
+// also settles the intent of the supplier call when there is one.
 net::awaitable<core::Result<store::HostingRecord>> save_hosting(
     const Services& services, store::HostingRecord record, std::vector<store::EventRecord> events,
-    std::optional<NewOrder> order, bool insert = false) {
+    std::optional<NewOrder> order, bool insert = false,
+    const store::IntentRecord* intent = nullptr) {
   co_return co_await services.store.write<store::HostingRecord>(
       [&](store::Database& db) -> core::Result<store::HostingRecord> {
+        if (intent != nullptr && !settle_intent(db, *intent, record.updated_at)) {
+          return intent_settled_meanwhile();
+        }
         if (insert) {
           if (store::hosting::insert(db, record) == store::hosting::InsertOutcome::package_taken) {
             return Error::conflict("hosting_exists", "This domain already has a package.",
@@ -257,48 +263,114 @@ net::awaitable<core::Result<OpenPackage>> open_package(const Services& services,
 
 // --- Handlers ---------------------------------------------------------------------------------
 
+// A provisioning request, read and checked.
+struct ProvisionBody {
+  std::optional<std::string> product;
+  std::optional<std::string> customer_id;
+  std::string domain;
+  std::string plan_text;  // as the partner spelled it
+  std::string email;
+  std::optional<std::string> given_password;
+};
+
+core::Result<ProvisionBody> read_provision(const rapidjson::Value& document) {
+  core::json::ObjectReader body(document);
+  ProvisionBody read;
+  read.product = body.string("product", {.min_length = 1, .max_length = 64});
+  read.customer_id = body.string("customer_id", {.max_length = 64});
+  const auto domain_text = body.string("domain", {.required = true, .max_length = 253});
+  const auto plan_text = body.string("plan", {.required = true, .max_length = 32});
+  const auto email_text = body.string("email", {.required = true, .max_length = 254});
+  read.given_password = read_password(body);
+  if (auto error = body.finish()) return *error;
+  auto domain = domain_name_param(*domain_text, "domain");
+  if (!domain) return domain.error();
+  auto email = core::normalize_email(*email_text, "email");
+  if (!email) return email.error();
+  read.domain = std::move(*domain);
+  read.email = std::move(*email);
+  read.plan_text = *plan_text;
+  return read;
+}
+
+// Records a package the supplier just created, with its event and its order, in one
+// transaction that also settles the intent of the call.
+net::awaitable<core::Result<store::HostingRecord>> record_new_package(
+    const Services& services, const RequestContext& context, const ProvisionBody& body,
+    const std::string& product, const adapters::ProviderInstance& instance, const std::string& plan,
+    core::HostingPackage created, const store::IntentRecord& intent) {
+  const Principal& partner = context.partner();
+  const core::TimePoint now = services.clock.now();
+  store::HostingRecord record{.id = intent.object_id,
+                              .partner_id = partner.partner_id,
+                              .livemode = partner.livemode,
+                              .customer_id = body.customer_id,
+                              .provider_instance = instance.config().name,
+                              .product = product,
+                              .email = body.email,
+                              .package = std::move(created),
+                              .created_at = now,
+                              .updated_at = now,
+                              .synced_at = now};
+  core::HostingPackage& package = record.package;
+  package.domain = body.domain;
+  if (package.supplier_ref.empty()) package.supplier_ref = body.domain;
+  if (package.plan.empty()) package.plan = plan;
+  std::vector<store::EventRecord> events;
+  events.push_back(hosting_event(services, "hosting.provisioned", record, context.request_id));
+  NewOrder order = make_order(services, context, billable(record, "hosting.provision"));
+  co_return co_await save_hosting(services, std::move(record), std::move(events), std::move(order),
+                                  true, &intent);
+}
+
+// The password of a provisioning, for its intent: a generated one exists nowhere else, and the
+// answer (even a late one, found by the reconciler) must show it once.
+std::string password_detail(const std::optional<std::string>& given, const std::string& password) {
+  if (given) return "{}";
+  rapidjson::StringBuffer buffer;
+  core::json::Writer out(buffer);
+  out.StartObject();
+  core::json::write(out, "generated_password", password);
+  out.EndObject();
+  return {buffer.GetString(), buffer.GetSize()};
+}
+
 net::awaitable<server::Response> create_hosting(Services& services, RequestContext& context) {
   if (auto status = no_query(context); !status) {
     co_return error_response(context.request_id, status.error());
   }
   auto document = json_body(context);
   if (!document) co_return error_response(context.request_id, document.error());
-  core::json::ObjectReader body(*document);
-  const auto product = body.string("product", {.min_length = 1, .max_length = 64});
-  const auto customer_id = body.string("customer_id", {.max_length = 64});
-  const auto domain_text = body.string("domain", {.required = true, .max_length = 253});
-  const auto plan_text = body.string("plan", {.required = true, .max_length = 32});
-  const auto email_text = body.string("email", {.required = true, .max_length = 254});
-  const auto given_password = read_password(body);
-  if (auto error = body.finish()) co_return error_response(context.request_id, *error);
-
-  auto domain = domain_name_param(*domain_text, "domain");
-  if (!domain) co_return error_response(context.request_id, domain.error());
-  auto email = core::normalize_email(*email_text, "email");
-  if (!email) co_return error_response(context.request_id, email.error());
-  auto password = password_or_generated(services, given_password);
+  auto body = read_provision(*document);
+  if (!body) co_return error_response(context.request_id, body.error());
+  auto password = password_or_generated(services, body->given_password);
   if (!password) co_return error_response(context.request_id, password.error());
   const Principal& partner = context.partner();
-  auto route = route_hosting(services, product, partner.livemode);
+  auto route = route_hosting(services, body->product, partner.livemode);
   if (!route) co_return error_response(context.request_id, route.error());
   // Instances that sell the plan, each under its own spelling of it.
   std::vector<adapters::ProviderInstance*> capable;
   for (adapters::ProviderInstance* instance : route->instances) {
-    if (plan_named(instance->hosting()->capabilities(), *plan_text)) capable.push_back(instance);
+    if (plan_named(instance->hosting()->capabilities(), body->plan_text)) {
+      capable.push_back(instance);
+    }
   }
   if (capable.empty()) {
     co_return error_response(
         context.request_id,
-        invalid_plan(route->instances.front()->hosting()->capabilities(), *plan_text));
+        invalid_plan(route->instances.front()->hosting()->capabilities(), body->plan_text));
   }
-  if (auto status = co_await check_customer(services, partner, customer_id); !status) {
+  if (auto status = co_await check_customer(services, partner, body->customer_id); !status) {
     co_return error_response(context.request_id, status.error());
   }
 
-  // One provisioning per domain at a time: a concurrent duplicate waits, then finds it held.
-  auto guard = co_await services.domain_locks.lock("hosting:" + *domain);
-  auto held = co_await services.store.read<bool>([&domain](store::Database& db) {
-    return core::Result<bool>(store::hosting::find_held(db, *domain).has_value());
+  // One provisioning per domain at a time: a concurrent duplicate waits, then finds it held (or
+  // in doubt, while a provisioning's outcome is still to be learned).
+  auto guard = co_await services.domain_locks.lock("hosting:" + body->domain);
+  auto held = co_await services.store.read<bool>([&body](store::Database& db) {
+    return core::Result<bool>(store::hosting::find_held(db, body->domain).has_value() ||
+                              store::intents::unresolved_for(
+                                  db, {intent_operation_name::kHostingProvision}, body->domain));
   });
   if (!held) co_return error_response(context.request_id, held.error());
   if (*held) {
@@ -307,44 +379,89 @@ net::awaitable<server::Response> create_hosting(Services& services, RequestConte
         Error::conflict("hosting_exists", "This domain already has a package.", "domain"));
   }
 
+  // Written before the supplier is asked: if its answer is lost, the gateway asks it later.
+  const IntentStart start{.operation = intent_operation_name::kHostingProvision,
+                          .provider_instance = capable.front()->config().name,
+                          .lookup = body->domain,
+                          .object_id = core::make_id(core::id_prefix::kHosting, services.random),
+                          .detail_json = password_detail(body->given_password, *password)};
+  auto intent = co_await open_intent(services, context, start);
+  if (!intent) co_return error_response(context.request_id, intent.error());
   adapters::ProviderInstance* used = nullptr;
   std::string plan;
   auto created = co_await with_failover<core::HostingPackage>(
       capable,
       [&](adapters::ProviderInstance& instance) -> core::Async<core::HostingPackage> {
         core::HostingProvisioner& provisioner = *instance.hosting();
-        plan = *plan_named(provisioner.capabilities(), *plan_text);
+        plan = *plan_named(provisioner.capabilities(), body->plan_text);
         // Named: GCC 12 destroys an aggregate temporary in a co_await twice (store.hpp).
         const core::HostingRequest request{
-            .domain = *domain, .plan = plan, .email = *email, .password = *password};
+            .domain = body->domain, .plan = plan, .email = body->email, .password = *password};
         co_return co_await provisioner.create(request);
       },
-      &used);
-  if (!created) co_return error_response(context.request_id, created.error());
-
-  const core::TimePoint now = services.clock.now();
-  store::HostingRecord record{.id = core::make_id(core::id_prefix::kHosting, services.random),
-                              .partner_id = partner.partner_id,
-                              .livemode = partner.livemode,
-                              .customer_id = customer_id,
-                              .provider_instance = used->config().name,
-                              .product = route->product,
-                              .email = *email,
-                              .package = std::move(*created),
-                              .created_at = now,
-                              .updated_at = now,
-                              .synced_at = now};
-  core::HostingPackage& package = record.package;
-  package.domain = *domain;
-  if (package.supplier_ref.empty()) package.supplier_ref = *domain;
-  if (package.plan.empty()) package.plan = plan;
-  std::vector<store::EventRecord> events;
-  events.push_back(hosting_event(services, "hosting.provisioned", record, context.request_id));
-  NewOrder order = make_order(services, context, billable(record, "hosting.provision"));
-  auto saved =
-      co_await save_hosting(services, std::move(record), std::move(events), std::move(order), true);
-  if (!saved) co_return error_response(context.request_id, saved.error());
+      &used,
+      [&](adapters::ProviderInstance& instance) {
+        return retarget_intent(services, *intent, instance.config().name);
+      });
+  if (!created) {
+    if (created.error().outcome_unknown) {
+      guard.release();
+      co_return co_await answer_unknown_outcome(services, context, *intent, created.error());
+    }
+    co_await abandon_intent(services, *intent);
+    co_return error_response(context.request_id, created.error());
+  }
+  auto saved = co_await record_new_package(services, context, *body, route->product, *used, plan,
+                                           std::move(*created), *intent);
+  if (!saved) {
+    context.intent_unresolved = true;
+    co_return error_response(context.request_id, saved.error());
+  }
   co_return hosting_response(context, 201, *saved, &*password);
+}
+
+// A provisioning whose answer was lost happened when the supplier now lists a package for the
+// domain.
+net::awaitable<Resolution> resume_provision(Services& services, RequestContext& context,
+                                            const store::IntentRecord& intent,
+                                            const IntentRequest& request) {
+  auto document = core::json::parse(request.body.empty() ? std::string_view("{}") : request.body);
+  if (!document) co_return Resolution::unknown(document.error());
+  auto body = read_provision(*document);
+  if (!body) co_return Resolution::unknown(body.error());
+  std::string password = body->given_password.value_or(
+      core::json::string_of(core::json::member(request.detail, "generated_password")).value_or(""));
+  auto route = route_hosting(services, body->product, intent.livemode);
+  const auto found = services.providers.find(intent.provider_instance);
+  if (!route || found == services.providers.end() || found->second->hosting() == nullptr) {
+    co_return Resolution::unknown(Error::upstream(
+        503, "supplier_not_configured", "The supplier of this package is no longer configured."));
+  }
+  adapters::ProviderInstance& instance = *found->second;
+  const auto plan = plan_named(instance.hosting()->capabilities(), body->plan_text);
+  const core::HostingPackage known{.supplier_ref = body->domain, .domain = body->domain};
+  auto view = co_await instance.hosting()->info(known);
+  if (!view) co_return Resolution::unknown(view.error());
+  if (view->status == HostingStatus::deleted) co_return Resolution::absent();
+  const std::string plan_name = plan.value_or(body->plan_text);
+  auto guard = co_await services.domain_locks.lock("hosting:" + body->domain);
+  auto saved = co_await record_new_package(services, context, *body, route->product, instance,
+                                           plan_name, std::move(*view), intent);
+  if (!saved) co_return Resolution::unknown(saved.error());
+  co_return Resolution::happened(hosting_response(context, 201, *saved, &password));
+}
+
+net::awaitable<server::Response> answer_hosting(Services& services, RequestContext& context,
+                                                const store::IntentRecord& intent,
+                                                unsigned status) {
+  auto record = co_await services.store.read<store::HostingRecord>(
+      [&intent](store::Database& db) -> core::Result<store::HostingRecord> {
+        auto found = store::hosting::find(db, intent.partner_id, intent.livemode, intent.object_id);
+        if (!found) return Error::not_found("Hosting package not found.");
+        return std::move(*found);
+      });
+  if (!record) co_return error_response(context.request_id, record.error());
+  co_return hosting_response(context, status, *record);
 }
 
 net::awaitable<server::Response> list_hosting(Services& services, RequestContext& context) {
@@ -506,6 +623,44 @@ net::awaitable<server::Response> rotate_password(Services& services, RequestCont
   co_return hosting_response(context, 200, *saved, &*password);
 }
 
+net::awaitable<core::Result<store::HostingRecord>> record_package_renewal(
+    const Services& services, const RequestContext& context, store::HostingRecord record,
+    const store::IntentRecord& intent) {
+  record.updated_at = services.clock.now();
+  std::vector<store::EventRecord> events;
+  events.push_back(hosting_event(services, "hosting.renewed", record, context.request_id));
+  NewOrder order = make_order(services, context, billable(record, "hosting.renew"));
+  co_return co_await save_hosting(services, std::move(record), std::move(events), std::move(order),
+                                  false, &intent);
+}
+
+// The supplier's answers show no expiry, so a renewal whose answer was lost cannot be seen
+// there: it waits for an operator, who checks the supplier's panel (POST /admin/intents/{id}).
+net::awaitable<Resolution> resume_package_renewal(Services&, RequestContext&,
+                                                  const store::IntentRecord&,
+                                                  const IntentRequest&) {
+  co_return Resolution::unknown(Error::upstream(502, "outcome_not_observable",
+                                                "The supplier's answers do not tell whether this "
+                                                "renewal happened: an operator confirms it."));
+}
+
+// The operator's word that the renewal happened: recorded as the request would have.
+net::awaitable<Resolution> confirm_package_renewal(Services& services, RequestContext& context,
+                                                   const store::IntentRecord& intent,
+                                                   const IntentRequest&) {
+  auto guard = co_await services.domain_locks.lock(intent.object_id);
+  auto record = co_await services.store.read<store::HostingRecord>(
+      [&intent](store::Database& db) -> core::Result<store::HostingRecord> {
+        auto found = store::hosting::find(db, intent.partner_id, intent.livemode, intent.object_id);
+        if (!found) return Error::not_found("Hosting package not found.");
+        return std::move(*found);
+      });
+  if (!record) co_return Resolution::unknown(record.error());
+  auto saved = co_await record_package_renewal(services, context, std::move(*record), intent);
+  if (!saved) co_return Resolution::unknown(saved.error());
+  co_return Resolution::happened(hosting_response(context, 200, *saved));
+}
+
 net::awaitable<server::Response> renew_hosting(Services& services, RequestContext& context) {
   if (auto status = no_query(context); !status) {
     co_return error_response(context.request_id, status.error());
@@ -519,15 +674,26 @@ net::awaitable<server::Response> renew_hosting(Services& services, RequestContex
   auto open = co_await open_package(services, context);
   if (!open) co_return error_response(context.request_id, open.error());
   store::HostingRecord& record = open->record;
+  const IntentStart start{.operation = intent_operation_name::kHostingRenew,
+                          .provider_instance = record.provider_instance,
+                          .lookup = record.package.domain,
+                          .object_id = record.id};
+  auto intent = co_await open_intent(services, context, start);
+  if (!intent) co_return error_response(context.request_id, intent.error());
   auto done = co_await open->provisioner->renew(record.package);
-  if (!done) co_return error_response(context.request_id, done.error());
-  record.updated_at = services.clock.now();
-  std::vector<store::EventRecord> events;
-  events.push_back(hosting_event(services, "hosting.renewed", record, context.request_id));
-  NewOrder order = make_order(services, context, billable(record, "hosting.renew"));
-  auto saved =
-      co_await save_hosting(services, std::move(record), std::move(events), std::move(order));
-  if (!saved) co_return error_response(context.request_id, saved.error());
+  if (!done) {
+    if (done.error().outcome_unknown) {
+      guard.release();
+      co_return co_await answer_unknown_outcome(services, context, *intent, done.error());
+    }
+    co_await abandon_intent(services, *intent);
+    co_return error_response(context.request_id, done.error());
+  }
+  auto saved = co_await record_package_renewal(services, context, std::move(record), *intent);
+  if (!saved) {
+    context.intent_unresolved = true;
+    co_return error_response(context.request_id, saved.error());
+  }
   co_return hosting_response(context, 200, *saved);
 }
 
@@ -590,6 +756,24 @@ net::awaitable<server::Response> delete_hosting(Services& services, RequestConte
 }
 
 }  // namespace
+
+const IntentOperation kHostingProvisionOperation{
+    .name = intent_operation_name::kHostingProvision,
+    .resume = resume_provision,
+    .answer =
+        [](Services& services, RequestContext& context, const store::IntentRecord& intent) {
+          return answer_hosting(services, context, intent, 201);
+        },
+    .confirm = nullptr};
+
+const IntentOperation kHostingRenewOperation{
+    .name = intent_operation_name::kHostingRenew,
+    .resume = resume_package_renewal,
+    .answer =
+        [](Services& services, RequestContext& context, const store::IntentRecord& intent) {
+          return answer_hosting(services, context, intent, 200);
+        },
+    .confirm = confirm_package_renewal};
 
 void add_hosting_routes(Router& router, Services& services) {
   const auto add = [&](const char* method, const char* pattern, ServiceHandler handler) {

@@ -264,13 +264,70 @@ CREATE INDEX events_partner_type ON events(partner_id, livemode, type, seq);
 CREATE INDEX events_object ON events(object_id, seq);
 )sql";
 
+// Idempotency and supplier intents. The first table (migration 1) was never written to; it is
+// replaced by one that also keeps the key's state, the intent it waits for and the response
+// (sealed: a creation response may carry a secret shown once). An intent is written before a
+// costly supplier call and settled in the transaction that records its outcome; the partial
+// indexes hold only the unresolved ones, which are few.
+constexpr std::string_view kIdempotency = R"sql(
+DROP TABLE idempotency_keys;
+CREATE TABLE idempotency_keys(
+  partner_id TEXT NOT NULL,
+  livemode INTEGER NOT NULL,
+  key TEXT NOT NULL,
+  fingerprint TEXT NOT NULL,
+  method TEXT NOT NULL,
+  path TEXT NOT NULL,
+  request_id TEXT NOT NULL,
+  state TEXT NOT NULL,
+  intent_id TEXT,
+  response_status INTEGER,
+  response_headers TEXT,
+  sealed_body BLOB,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  PRIMARY KEY (partner_id, livemode, key)
+) WITHOUT ROWID;
+CREATE INDEX idempotency_keys_created ON idempotency_keys(created_at);
+
+CREATE TABLE supplier_intents(
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  id TEXT NOT NULL UNIQUE,
+  partner_id TEXT NOT NULL REFERENCES partners(id),
+  livemode INTEGER NOT NULL,
+  key_id TEXT NOT NULL,
+  request_id TEXT NOT NULL,
+  idempotency_key TEXT,
+  operation TEXT NOT NULL,
+  provider_instance TEXT NOT NULL,
+  lookup TEXT NOT NULL,
+  object_id TEXT NOT NULL,
+  state TEXT NOT NULL,
+  sealed_request BLOB NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  last_error TEXT NOT NULL DEFAULT '',
+  next_check_at INTEGER,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE INDEX supplier_intents_due ON supplier_intents(next_check_at)
+  WHERE state IN ('open', 'unknown');
+CREATE INDEX supplier_intents_lookup ON supplier_intents(lookup)
+  WHERE state IN ('open', 'unknown');
+CREATE INDEX supplier_intents_settled ON supplier_intents(updated_at)
+  WHERE state IN ('done', 'failed');
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& builtin_migrations() {
   static const std::vector<Migration> migrations = {
-      {1, "initial", std::string(kInitial)},           {2, "domains", std::string(kDomains)},
-      {3, "certificates", std::string(kCertificates)}, {4, "billing", std::string(kBilling)},
+      {1, "initial", std::string(kInitial)},
+      {2, "domains", std::string(kDomains)},
+      {3, "certificates", std::string(kCertificates)},
+      {4, "billing", std::string(kBilling)},
       {5, "webhooks", std::string(kWebhooks)},
+      {6, "idempotency", std::string(kIdempotency)},
   };
   return migrations;
 }

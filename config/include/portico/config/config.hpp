@@ -68,6 +68,19 @@ struct KeysConfig {
   int burst = 200;
 };
 
+// Idempotency-Key (any POST or PATCH) and costly supplier calls whose answer was lost.
+struct IdempotencyConfig {
+  // A key's response is replayed this long; after it the key may name a new request.
+  std::chrono::milliseconds retention{24LL * 3600 * 1000};
+  // When a costly call's outcome is unknown and the supplier shows no trace of it, it is asked
+  // again until this long after the call before the gateway concludes it did nothing: a slow
+  // supplier may still be acting on a request whose answer timed out.
+  std::chrono::milliseconds settle{5LL * 60 * 1000};
+  // Outcomes still unknown are asked about after this, then twice as late each time (at most
+  // hourly); the job that asks runs this often.
+  std::chrono::milliseconds reconcile_interval{30LL * 1000};
+};
+
 // Background work (gateway/jobs): how often each domain is re-read from its supplier.
 struct JobsConfig {
   bool enabled = true;  // false: jobs run only when the admin asks (POST /admin/jobs/...)
@@ -205,6 +218,7 @@ struct Config {
   AdminConfig admin;
   StorageConfig storage;
   KeysConfig keys;
+  IdempotencyConfig idempotency;
   JobsConfig jobs;
   WebhooksConfig webhooks;
   std::map<std::string, ProviderConfig, std::less<>> providers;

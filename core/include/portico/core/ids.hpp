@@ -22,6 +22,7 @@ inline constexpr std::string_view kEvent = "evt";
 inline constexpr std::string_view kWebhook = "wh";
 inline constexpr std::string_view kDelivery = "dlv";
 inline constexpr std::string_view kRequest = "req";
+inline constexpr std::string_view kIntent = "itn";
 }  // namespace id_prefix
 
 inline constexpr std::size_t kIdRandomChars = 24;

@@ -18,6 +18,7 @@
 #include "portico/jobs/balance_check.hpp"
 #include "portico/jobs/certificate_sync.hpp"
 #include "portico/jobs/domain_sync.hpp"
+#include "portico/jobs/reconciler.hpp"
 #include "portico/jobs/usage_flush.hpp"
 #include "portico/server/http_server.hpp"
 #include "portico/server/logger.hpp"
@@ -72,6 +73,7 @@ class App {
   std::unique_ptr<jobs::CertificateSync> certificate_sync_;
   std::unique_ptr<jobs::BalanceCheck> balance_check_;
   std::unique_ptr<jobs::UsageFlush> usage_flush_;
+  std::unique_ptr<jobs::Reconciler> reconciler_;
   std::unique_ptr<events::Dispatcher> dispatcher_;
   std::unique_ptr<api::Frontend> api_frontend_;
   std::unique_ptr<api::Frontend> admin_frontend_;

@@ -26,6 +26,10 @@ struct RequestContext {
   std::map<std::string, std::string, std::less<>> params{};  // from {name} route segments
   std::optional<Principal> principal{};
   std::string route{};  // the matched pattern, for metrics and logs
+  // The request's Idempotency-Key (empty without one), and whether a costly supplier call it
+  // made ended with an outcome still to be learned (the key then waits for its intent).
+  std::string idempotency_key{};
+  bool intent_unresolved = false;
 
   const Principal& partner() const { return *principal; }
   std::string_view param(std::string_view name) const {

@@ -13,6 +13,7 @@
 #include "portico/api/services.hpp"
 #include "portico/core/json.hpp"
 #include "portico/store/domains.hpp"
+#include "portico/store/idempotency.hpp"
 
 // What the domain, DNS, e-mail forward and glue handlers (and the domain refresh job) share:
 // routing by TLD, failover, loading a partner's domain, its JSON and its events.
@@ -34,16 +35,22 @@ core::Result<DomainRoute> route_domain(const Services& services, std::string_vie
 bool supplier_unreachable(const core::Error& error);
 
 // Calls `call` on each instance in order, moving on only while the supplier was unreachable.
-// `used` receives the instance that answered (or the last one tried).
+// `used` receives the instance that answered (or the last one tried). `before`, when set, runs
+// before each call (a costly call's intent follows it to the instance) and its failure ends the
+// attempts.
 template <typename T>
 using InstanceCall = std::function<core::Async<T>(adapters::ProviderInstance&)>;
 template <typename T>
 boost::asio::awaitable<core::Result<T>> with_failover(
     const std::vector<adapters::ProviderInstance*>& instances, const InstanceCall<T>& call,
-    adapters::ProviderInstance** used = nullptr) {
+    adapters::ProviderInstance** used = nullptr, const InstanceCall<core::Ok>& before = {}) {
   std::optional<core::Error> last;
   for (adapters::ProviderInstance* instance : instances) {
     if (used != nullptr) *used = instance;
+    if (before) {
+      core::Status ready = co_await before(*instance);
+      if (!ready) co_return std::move(ready).error();
+    }
     core::Result<T> result = co_await call(*instance);
     if (result || !supplier_unreachable(result.error())) co_return result;
     last = std::move(result).error();
@@ -110,10 +117,11 @@ void write_previous_attributes(core::json::Writer& out, const core::Domain& befo
 bool attributes_differ(const core::Domain& before, const core::Domain& after);
 
 // Saves a changed domain, its events and the order that bills the change (a renewal) in one
-// transaction; returns the saved record.
+// transaction, which also settles the intent of the supplier call when there is one; returns
+// the saved record.
 boost::asio::awaitable<core::Result<store::DomainRecord>> save_domain(
     const Services& services, store::DomainRecord domain, std::vector<store::EventRecord> events,
-    std::optional<NewOrder> order = std::nullopt);
+    std::optional<NewOrder> order = std::nullopt, const store::IntentRecord* intent = nullptr);
 
 // Reads a contact object ({"first_name",...}) into `contact`, failing through `reader`.
 void read_contact(core::json::ObjectReader& reader, std::string_view name, bool required,
