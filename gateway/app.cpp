@@ -115,7 +115,7 @@ App::App(config::Config config, const adapters::Registry& registry, Dependencies
       .on_exchange = [this](const config::ProviderConfig& provider,
                             const http::Exchange& exchange) {
         store::AuditEntry entry{.at = dependencies_.clock->now(),
-                                .request_id = {},
+                                .request_id = exchange.request_id,
                                 .partner_id = {},
                                 .actor = "supplier:" + provider.name,
                                 .action = "supplier.call",

@@ -2,9 +2,12 @@
 
 #include <algorithm>
 #include <cctype>
+#include <chrono>
+#include <set>
 #include <utility>
 
 #include "portico/core/json.hpp"
+#include "portico/core/text.hpp"
 
 namespace portico::adapters::digicert {
 
@@ -19,6 +22,12 @@ using core::Operation;
 
 constexpr int kMaxNames = 250;
 constexpr int kMinValidityDays = 1;
+// find_order: orders dated this much before `since` still count (clocks differ) [I].
+constexpr std::chrono::minutes kClockSkew{5};
+// The most one page of the order list holds [D], and the pages read: newest first, the rows
+// beyond 5000 orders of one common name are older than any order of the last minutes.
+constexpr std::int64_t kListLimit = 1000;
+constexpr int kMaxListPages = 5;
 
 core::Error unknown_outcome(core::Error error) {
   error.outcome_unknown = true;
@@ -29,6 +38,16 @@ core::Error unknown_outcome(core::Error error) {
 bool is_id(std::string_view ref) {
   return !ref.empty() && ref.size() <= 20 &&
          std::all_of(ref.begin(), ref.end(), [](unsigned char c) { return std::isdigit(c) != 0; });
+}
+
+// Numerically, for ids of any length (decimal, as is_id accepts them).
+bool id_below(std::string_view a, std::string_view b) {
+  const auto significant = [](std::string_view id) {
+    return id.substr(std::min(id.find_first_not_of('0'), id.size()));
+  };
+  a = significant(a);
+  b = significant(b);
+  return a.size() != b.size() ? a.size() < b.size() : a < b;
 }
 
 std::string order_path(const std::string& order_id) {
@@ -67,13 +86,22 @@ void mark_all_valid(std::vector<CertificateValidation>& validations, core::TimeP
   }
 }
 
-std::vector<std::string> names_of(const OrderInfo& info) {
+// An order's names (order info or a list row): the common name, then dns_names, each once.
+template <typename Order>
+std::vector<std::string> names_of(const Order& order) {
   std::vector<std::string> names;
-  if (!info.common_name.empty()) names.push_back(info.common_name);
-  for (const auto& name : info.dns_names) {
+  if (!order.common_name.empty()) names.push_back(order.common_name);
+  for (const auto& name : order.dns_names) {
     if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
   }
   return names;
+}
+
+std::set<std::string> name_set(const std::vector<std::string>& names) {
+  std::set<std::string> out;
+  for (const auto& name : names)
+    out.insert(core::text::lowercase(name));
+  return out;
 }
 
 bool success(int status) {
@@ -266,6 +294,57 @@ core::Async<Certificate> Authority::order(const core::CertificateRequest& reques
   auto tokens = co_await ensure_tokens(certificate);
   static_cast<void>(tokens);
   co_return certificate;
+}
+
+core::Async<std::optional<Certificate>> Authority::find_order(
+    const core::CertificateRequest& request, core::TimePoint since,
+    const std::vector<std::string>& known_refs) {
+  using Found = std::optional<Certificate>;
+  // What order() refuses before its POST was never sent.
+  const auto product = product_for(request);
+  if (check_request(request) || !product) co_return Found{};
+
+  const auto wanted = name_set(request.names());
+  const core::TimePoint cutoff = since - kClockSkew;
+  std::optional<ListedOrder> best;
+  std::int64_t offset = 0;
+  for (int pages = 0; pages < kMaxListPages; ++pages) {
+    auto answer = co_await client_.json(
+        "GET", order_list_target(request.common_name, offset, kListLimit), {}, Effect::read);
+    if (!answer.ok()) co_return std::move(answer).error();
+    auto page = order_page_from_answer(*answer);
+    if (!page.ok()) co_return std::move(page).error();
+    for (auto& row : page->orders) {
+      // The product is checked only where the row names one.
+      if (!row.product.empty() && row.product != *product) continue;
+      if (name_set(names_of(row)) != wanted) continue;
+      if (std::find(known_refs.begin(), known_refs.end(), row.order_id) != known_refs.end()) {
+        continue;
+      }
+      // An undated candidate cannot be ruled out: the answer cannot tell.
+      if (!row.created_at) co_return bad_response(false);
+      if (*row.created_at < cutoff) continue;
+      // The newest, whatever order the page came in; the higher id among equal dates.
+      const bool newer =
+          !best || *row.created_at > *best->created_at ||
+          (*row.created_at == *best->created_at && id_below(best->order_id, row.order_id));
+      if (newer) best = std::move(row);
+    }
+    offset += static_cast<std::int64_t>(page->orders.size());
+    if (page->orders.empty() || offset >= page->total) break;
+  }
+  if (!best) co_return Found{};
+
+  // Read as refresh() reads an order the gateway lost the view of, names in request order.
+  auto info = co_await order_info(best->order_id);
+  if (!info.ok()) co_return std::move(info).error();
+  Certificate certificate;
+  certificate.supplier_ref = best->order_id;
+  certificate.validations =
+      pending_validations(request.names(), info->dcv_method.value_or(request.dcv_method), {});
+  auto settled = co_await settle(certificate, info->status, info->certificate_id);
+  if (!settled.ok()) co_return std::move(settled).error();
+  co_return Found(std::move(certificate));
 }
 
 core::Async<Certificate> Authority::refresh(const Certificate& known) {

@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "portico/core/clock.hpp"
 #include "portico/core/ports/ports.hpp"
@@ -29,6 +30,13 @@ class Authority final : public core::CertificateAuthority {
   // The POST is sent once and never retried: a duplicate order costs money. An answer that
   // cannot be read, after the request may have arrived, is an error with outcome_unknown.
   core::Async<core::Certificate> order(const core::CertificateRequest& request) override;
+  // Lists the orders of the request's common name, newest first (GET /order/certificate,
+  // page by page), and takes the newest of the request's product whose names equal the
+  // request's, created at or after `since` less kClockSkew, not among `known_refs`; then reads
+  // it as refresh() does (order info, DCV random value, pem_all once issued).
+  core::Async<std::optional<core::Certificate>> find_order(
+      const core::CertificateRequest& request, core::TimePoint since,
+      const std::vector<std::string>& known_refs) override;
   // GET of the order; pem_all is downloaded only when the certificate id is new or the PEM is
   // missing. Fetches the DCV random value when pending names lack it (or it expired).
   core::Async<core::Certificate> refresh(const core::Certificate& known) override;

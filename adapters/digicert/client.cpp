@@ -21,6 +21,12 @@ bool success(int status) {
   return status >= 200 && status < 300;
 }
 
+// A read that timed out or lost its connection changed nothing: no outcome to reconcile.
+core::Error transport_error(core::Error error, bool write) {
+  if (!write) error.outcome_unknown = false;
+  return error;
+}
+
 }  // namespace
 
 void CoolDown::start() {
@@ -75,7 +81,7 @@ core::Async<rapidjson::Document> Client::json(std::string method, std::string pa
                                               std::string body, Effect effect) {
   const bool write = effect != Effect::read;
   auto reply = co_await send(std::move(method), std::move(path), std::move(body), effect);
-  if (!reply.ok()) co_return std::move(reply).error();
+  if (!reply.ok()) co_return transport_error(std::move(reply).error(), write);
   if (!success(reply->status)) co_return error_from_reply(reply->status, reply->body, write);
   if (blank(reply->body)) co_return rapidjson::Document();  // 204, or a 201 without a body
   auto document = core::json::parse(reply->body);
@@ -85,7 +91,7 @@ core::Async<rapidjson::Document> Client::json(std::string method, std::string pa
 
 core::Async<std::string> Client::text(std::string path) {
   auto reply = co_await send("GET", std::move(path), {}, Effect::read);
-  if (!reply.ok()) co_return std::move(reply).error();
+  if (!reply.ok()) co_return transport_error(std::move(reply).error(), false);
   if (!success(reply->status)) co_return error_from_reply(reply->status, reply->body, false);
   co_return std::move(reply->body);
 }

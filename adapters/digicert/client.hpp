@@ -69,10 +69,10 @@ class Client {
   // A call that answers JSON: 2xx with a JSON body is the document, 2xx with an empty body
   // (204, some 201) a null document, never parsed; other statuses are normalized errors
   // (mapping.hpp error_from_reply). A 2xx body that is not JSON is upstream_bad_response,
-  // with outcome_unknown for a write.
+  // with outcome_unknown for a write; a read's transport error never leaves it unknown.
   core::Async<rapidjson::Document> json(std::string method, std::string path, std::string body,
                                         Effect effect);
-  // GET of a text resource (pem_all): the body of a 2xx as it is.
+  // GET of a text resource (pem_all): the body of a 2xx as it is; errors as json()'s reads.
   core::Async<std::string> text(std::string path);
 
   const CoolDown& cool_down() const { return *cool_down_; }

@@ -106,6 +106,35 @@ std::string pending_detail(const core::CertificateValidation& validation) {
   return "The name is not validated yet.";
 }
 
+// The names of an order's certificate block (order info, list rows), lowercase.
+void read_names(const rapidjson::Value* certificate, std::string& common_name,
+                std::vector<std::string>& dns_names) {
+  if (certificate == nullptr || !certificate->IsObject()) return;
+  common_name = lowercase(string_of(member(*certificate, "common_name")).value_or(std::string()));
+  if (const rapidjson::Value* names = member(*certificate, "dns_names");
+      names != nullptr && names->IsArray()) {
+    for (const auto& name : names->GetArray()) {
+      if (name.IsString()) dns_names.push_back(lowercase(name.GetString()));
+    }
+  }
+}
+
+// RFC 3986: everything but the unreserved characters as %XX (a wildcard's "*" too).
+std::string query_escape(std::string_view text) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (const unsigned char c : text) {
+    if (std::isalnum(c) != 0 || c == '-' || c == '.' || c == '_' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += kHex[c >> 4U];
+      out += kHex[c & 0x0fU];
+    }
+  }
+  return out;
+}
+
 void mark_valid(core::CertificateValidation& validation, core::TimePoint now) {
   validation.status = DcvStatus::valid;
   validation.detail.clear();
@@ -363,6 +392,42 @@ core::Result<RandomValue> random_value_from_answer(const rapidjson::Value& answe
   return token;
 }
 
+std::string order_list_target(std::string_view common_name, std::int64_t offset,
+                              std::int64_t limit) {
+  // The brackets escaped, and the sort's sign explicit: without one the sort is not applied
+  // (riboseinc issue #117), and a "+" would arrive as a space.
+  return "/order/certificate?filters%5Bcommon_name%5D=" + query_escape(common_name) +
+         "&sort=-date_created&offset=" + std::to_string(offset) + "&limit=" + std::to_string(limit);
+}
+
+core::Result<OrderPage> order_page_from_answer(const rapidjson::Value& answer) {
+  const rapidjson::Value* orders = member(answer, "orders");
+  if (!answer.IsObject() || orders == nullptr || !orders->IsArray()) return bad_response(false);
+  OrderPage page;
+  for (const auto& row : orders->GetArray()) {
+    const auto id = id_of(member(row, "id"));
+    if (!id) return bad_response(false);
+    ListedOrder listed;
+    listed.order_id = *id;
+    read_names(member(row, "certificate"), listed.common_name, listed.dns_names);
+    if (const rapidjson::Value* product = member(row, "product")) {
+      listed.product = string_of(member(*product, "name_id")).value_or(std::string());
+    }
+    if (const auto created = string_of(member(row, "date_created"))) {
+      listed.created_at = core::parse_rfc3339(*created);
+    }
+    page.orders.push_back(std::move(listed));
+  }
+  page.total = static_cast<std::int64_t>(page.orders.size());
+  if (const rapidjson::Value* about = member(answer, "page")) {
+    if (const rapidjson::Value* total = member(*about, "total"); total != nullptr) {
+      if (!total->IsInt64() || total->GetInt64() < 0) return bad_response(false);
+      page.total = total->GetInt64();
+    }
+  }
+  return page;
+}
+
 core::Result<OrderInfo> order_info_from_answer(const rapidjson::Value& answer) {
   const auto id = id_of(member(answer, "id"));
   const auto status = string_of(member(answer, "status"));
@@ -370,17 +435,10 @@ core::Result<OrderInfo> order_info_from_answer(const rapidjson::Value& answer) {
   OrderInfo info;
   info.order_id = *id;
   info.status = *status;
-  if (const rapidjson::Value* certificate = member(answer, "certificate");
-      certificate != nullptr && certificate->IsObject()) {
+  const rapidjson::Value* certificate = member(answer, "certificate");
+  read_names(certificate, info.common_name, info.dns_names);
+  if (certificate != nullptr && certificate->IsObject()) {
     info.certificate_id = id_of(member(*certificate, "id")).value_or(std::string());
-    info.common_name =
-        lowercase(string_of(member(*certificate, "common_name")).value_or(std::string()));
-    if (const rapidjson::Value* names = member(*certificate, "dns_names");
-        names != nullptr && names->IsArray()) {
-      for (const auto& name : names->GetArray()) {
-        if (name.IsString()) info.dns_names.push_back(lowercase(name.GetString()));
-      }
-    }
   }
   if (const auto method = string_of(member(answer, "dcv_method"))) {
     info.dcv_method = dcv_method_from_name(*method);

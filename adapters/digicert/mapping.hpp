@@ -110,6 +110,27 @@ struct OrderInfo {
 };
 core::Result<OrderInfo> order_info_from_answer(const rapidjson::Value& answer);
 
+// GET /order/certificate: the list, newest first, of the orders whose common name is
+// `common_name` (filters[common_name], sort=-date_created, offset, limit), query escaped.
+std::string order_list_target(std::string_view common_name, std::int64_t offset,
+                              std::int64_t limit);
+
+// One order of the list, the fields find_order matches on.
+struct ListedOrder {
+  std::string order_id;
+  std::string common_name;  // lowercase, as in OrderInfo
+  std::vector<std::string> dns_names;
+  std::string product;                        // product.name_id; empty when the row has none
+  std::optional<core::TimePoint> created_at;  // date_created; nothing when unreadable
+};
+struct OrderPage {
+  std::vector<ListedOrder> orders;
+  std::int64_t total = 0;  // page.total: orders matching the filters, all pages
+};
+// {"orders":[...],"page":{"total","limit","offset"}}. A row without an id, or an answer
+// without the orders array, is upstream_bad_response; a missing page counts this page only.
+core::Result<OrderPage> order_page_from_answer(const rapidjson::Value& answer);
+
 // The contract's status map. needs_approval and pending are pending_validation while a name is
 // not validated (reissue_pending too: a reissue waits for DCV like a new order), else
 // pending_issuance; waiting_pickup, processing, approved and any unknown word are

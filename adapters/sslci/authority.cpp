@@ -15,6 +15,9 @@ using core::DcvStatus;
 using core::Operation;
 
 constexpr std::size_t kMaxDetailLength = 300;
+constexpr const char* kChallengeLost =
+    "The instructions for this name were lost with the supplier's answer and cannot be read "
+    "back.";
 
 bool same_name(std::string_view a, std::string_view b) {
   return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
@@ -210,6 +213,51 @@ core::Async<core::Certificate> Authority::order(const core::CertificateRequest& 
   certificate.supplier_ref = joined_order_ids(certificate.validations);
   settle_pending(certificate);
   co_return certificate;
+}
+
+core::Async<std::optional<core::Certificate>> Authority::find_order(
+    const core::CertificateRequest& request, core::TimePoint /*since*/,
+    const std::vector<std::string>& known_refs) {
+  using Found = std::optional<core::Certificate>;
+  if (refusal(request)) co_return Found{};  // order() sends nothing for it
+  auto answer = co_await client_.list();
+  if (!answer.ok()) co_return std::move(answer).error();
+  auto listing = listing_from_answer(*answer);
+  if (!listing.ok()) co_return std::move(listing).error();
+
+  const auto known = order_ids_of(known_refs);
+  const auto names = request.names();
+  core::Certificate certificate;
+  std::size_t found = 0;
+  for (const auto& name : names) {
+    core::CertificateValidation validation;
+    validation.name = name;
+    validation.method = request.dcv_method;  // the list does not say; the order asked for it
+    if (const ListedOrder* row = newest_order_for(*listing, name, known)) {
+      ++found;
+      validation.supplier_ref = std::to_string(row->order_id);
+      validation.status = dcv_status_from_word(row->status);
+      // Only the challenge's answer carried the token; nothing reads it back.
+      if (validation.status != DcvStatus::valid) validation.detail = kChallengeLost;
+    } else {
+      validation.status = DcvStatus::invalid;
+      validation.detail = "This name was not ordered before the supplier stopped answering.";
+    }
+    certificate.validations.push_back(std::move(validation));
+  }
+  if (found == 0) co_return Found{};
+  certificate.supplier_ref = joined_order_ids(certificate.validations);
+  if (found < names.size()) {
+    // Not the order asked for: settled, so a retry does not order these names again, and
+    // cancel() deletes what was made.
+    certificate.status = CertificateStatus::failed;
+    certificate.supplier_status = "incomplete";
+    certificate.detail =
+        "Only some of the names were ordered before the supplier stopped answering.";
+  } else {
+    settle_pending(certificate);
+  }
+  co_return Found(std::move(certificate));
 }
 
 core::Async<core::Certificate> Authority::refresh(const core::Certificate& known) {

@@ -25,6 +25,14 @@ class Authority final : public core::CertificateAuthority {
   // One challenge per name, in order; when one fails, the orders already made are deleted
   // (best effort). pending_validation, supplier_ref "42,43".
   core::Async<core::Certificate> order(const core::CertificateRequest& request) override;
+  // The account list's pending orders not among `known_refs`, the newest (highest order_id)
+  // per name. Every name found: the certificate as order() would have made it, without the
+  // challenges (the list does not repeat them). Some names only: a failed certificate holding
+  // the orders found, so they can be canceled and are never ordered again by a retry. None:
+  // nullopt. `since` cannot be applied: the list dates no pending order.
+  core::Async<std::optional<core::Certificate>> find_order(
+      const core::CertificateRequest& request, core::TimePoint since,
+      const std::vector<std::string>& known_refs) override;
   // The list's view: each validation from its order's row; an issued certificate missing from
   // the list was deleted (revoked), one past its end expired. The PEMs are the known ones (SSLCI
   // has no download); the private key is never repeated.

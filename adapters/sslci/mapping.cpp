@@ -278,6 +278,30 @@ std::optional<std::int64_t> find_certificate_id(const Listing& listing,
   return best->crt_id;
 }
 
+std::set<std::int64_t> order_ids_of(const std::vector<std::string>& supplier_refs) {
+  std::set<std::int64_t> ids;
+  for (std::string_view ref : supplier_refs) {
+    while (!ref.empty()) {
+      const auto comma = ref.find(',');
+      if (const auto id = parse_id(trim(ref.substr(0, comma)))) ids.insert(*id);
+      ref = comma == std::string_view::npos ? std::string_view() : ref.substr(comma + 1);
+    }
+  }
+  return ids;
+}
+
+const ListedOrder* newest_order_for(const Listing& listing, std::string_view name,
+                                    const std::set<std::int64_t>& excluded) {
+  const std::vector<std::string> wanted = {lowercase(trim(name))};
+  const ListedOrder* newest = nullptr;
+  for (const auto& row : listing.pending_orders) {
+    if (row.domains != wanted || excluded.contains(row.order_id)) continue;
+    // [I] Ids grow with time: the list dates no pending order.
+    if (newest == nullptr || row.order_id > newest->order_id) newest = &row;
+  }
+  return newest;
+}
+
 // ---- confirm --------------------------------------------------------------------------------
 
 bool verified_from_confirm(const rapidjson::Value& answer) {
@@ -388,6 +412,7 @@ std::optional<std::int64_t> parse_id(std::string_view text) {
 std::string joined_order_ids(const std::vector<core::CertificateValidation>& validations) {
   std::string out;
   for (const auto& validation : validations) {
+    if (validation.supplier_ref.empty()) continue;
     if (!out.empty()) out += ',';
     out += validation.supplier_ref;
   }

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstdint>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -99,6 +100,13 @@ std::optional<std::int64_t> find_certificate_id(const Listing& listing,
                                                 const std::vector<std::string>& names,
                                                 std::optional<core::TimePoint> valid_to);
 
+// The order ids of certificate supplier_refs ("42,43"), every piece that is an id.
+std::set<std::int64_t> order_ids_of(const std::vector<std::string>& supplier_refs);
+// The pending order of exactly `name` (compared case-insensitively) with the highest
+// order_id not among `excluded`; nullptr when there is none.
+const ListedOrder* newest_order_for(const Listing& listing, std::string_view name,
+                                    const std::set<std::int64_t>& excluded);
+
 // ---- confirm --------------------------------------------------------------------------------
 
 // PUT answers {"status":true,"verified":true}; a missing `verified` counts as passed.
@@ -129,7 +137,8 @@ std::optional<core::TimePoint> parse_details_time(std::string_view text);
 
 // A decimal id as SSLCI sends it (a number or a numeric string); nothing for anything else.
 std::optional<std::int64_t> parse_id(std::string_view text);
-// The certificate's supplier_ref: its validations' order ids joined by commas ("42,43").
+// The certificate's supplier_ref: its validations' order ids joined by commas ("42,43"),
+// validations without one left out.
 std::string joined_order_ids(const std::vector<core::CertificateValidation>& validations);
 
 }  // namespace portico::adapters::sslci

@@ -2,6 +2,9 @@
 
 #include <charconv>
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/http/field.hpp>
 
 #include "portico/api/billing.hpp"
@@ -10,6 +13,7 @@
 #include "portico/api/keys.hpp"
 #include "portico/core/crypto.hpp"
 #include "portico/core/ids.hpp"
+#include "portico/http/request_scope.hpp"
 #include "portico/store/repositories.hpp"
 
 namespace portico::api {
@@ -111,7 +115,11 @@ net::awaitable<server::Response> Frontend::handle(server::Request& request,
                          .request = request};
   server::Response response;
   try {
-    response = co_await dispatch(context);
+    // Everything the request starts runs in its scope, so each supplier call it makes is
+    // recorded against its id (the audit trail, GET /admin/audit?request_id=).
+    const portico::http::RequestScope scope(
+        co_await net::this_coro::executor, std::make_shared<const std::string>(context.request_id));
+    response = co_await net::co_spawn(scope, dispatch(context), net::use_awaitable);
   } catch (const std::exception& failure) {
     services_.log.error("handler failed",
                         {{"request_id", context.request_id}, {"what", failure.what()}});

@@ -2,8 +2,13 @@
 
 #include <algorithm>
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
 #include "portico/api/idempotency.hpp"
 #include "portico/api/intents.hpp"
+#include "portico/http/request_scope.hpp"
 #include "portico/store/idempotency.hpp"
 
 namespace portico::jobs {
@@ -59,7 +64,12 @@ net::awaitable<SyncReport> Reconciler::run_once() {
   }
   for (const store::IntentRecord& intent : *due) {
     ++report.checked;
-    api::Resolution resolution = co_await api::resolve_intent(services_, intent);
+    // In the scope of the request that made the call: what the supplier is asked now is on
+    // that request's audit trail.
+    const http::RequestScope scope(co_await net::this_coro::executor,
+                                   std::make_shared<const std::string>(intent.request_id));
+    api::Resolution resolution =
+        co_await net::co_spawn(scope, api::resolve_intent(services_, intent), net::use_awaitable);
     if (resolution.kind == api::Resolution::Kind::unknown) {
       ++report.failed;
       continue;

@@ -884,6 +884,203 @@ TEST_F(DigicertAdapterTest, ReadsCheckDcvAndOrganizationsAreRetriedOrdersNever) 
   EXPECT_EQ(simulator_->orders_created(), created);
 }
 
+// ---- find_order: what an order with an unknown outcome did ----------------------------------
+
+class FindOrderTest : public DigicertAdapterTest {
+ protected:
+  void SetUp() override { start(options(), kApiKey, 400ms); }
+
+  // order() with its answer lost to `kind`, after the supplier acted unless `acted` is false.
+  void lose(const core::CertificateRequest& what, sim::FaultKind kind = sim::FaultKind::timeout,
+            bool acted = true) {
+    server_->inject({.kind = kind,
+                     .path_prefix = std::string(kBasePath) + "/order/certificate/ssl_",
+                     .after_handler = acted});
+    auto lost = run(authority_->order(what));
+    ASSERT_FALSE(lost.ok());
+    EXPECT_TRUE(lost.error().outcome_unknown) << lost.error().code;
+  }
+
+  std::optional<Certificate> find(const core::CertificateRequest& what, core::TimePoint since,
+                                  const std::vector<std::string>& known = {}) {
+    auto found = run(authority_->find_order(what, since, known));
+    EXPECT_TRUE(found.ok()) << found.error().code << ": " << found.error().message;
+    return found.ok() ? std::move(found).value() : std::nullopt;
+  }
+
+  std::size_t list_reads() const { return requests_to("/order/certificate", "GET").size(); }
+};
+
+TEST_F(FindOrderTest, FindsTheOrderATimeoutLeftUnknown) {
+  const core::TimePoint since = clock_.now();
+  const auto what = request(CertificateType::dv, "example.com", {"www.example.com"});
+  lose(what);
+  ASSERT_EQ(simulator_->orders_created(), 1U);
+  clock_.advance(30s);
+
+  const auto found = find(what, since);
+  ASSERT_TRUE(found.has_value());
+  const auto view = simulator_->order(id_of(found->supplier_ref));
+  ASSERT_TRUE(view.has_value());
+  EXPECT_EQ(view->dns_names, what.names());
+  EXPECT_EQ(found->status, CertificateStatus::pending_validation);
+  EXPECT_EQ(found->supplier_status, "pending");
+  ASSERT_EQ(found->validations.size(), 2U);
+  for (std::size_t i = 0; i < 2; ++i) {
+    const auto& validation = found->validations[i];
+    EXPECT_EQ(validation.name, what.names()[i]);
+    EXPECT_EQ(validation.method, DcvMethod::dns);
+    EXPECT_EQ(validation.status, DcvStatus::pending);
+    EXPECT_EQ(validation.instructions.record_name, "_dnsauth." + validation.name);
+    EXPECT_EQ(validation.instructions.record_value, view->dcv_random_value);
+    EXPECT_TRUE(validation.expires_at.has_value());
+  }
+  // One list page told; the order was read, never placed again.
+  EXPECT_EQ(list_reads(), 1U);
+  const auto listed = requests_to("/order/certificate", "GET").front();
+  EXPECT_EQ(listed.query,
+            "filters%5Bcommon_name%5D=example.com&sort=-date_created&offset=0&limit=1000");
+  EXPECT_EQ(simulator_->orders_created(), 1U);
+
+  // As usable as order()'s answer: the partner publishes, verify issues.
+  publish(*found);
+  auto verified = run(authority_->verify(*found));
+  ASSERT_TRUE(verified.ok()) << verified.error().code;
+  expect_issued_for(*verified, {"example.com", "www.example.com"});
+}
+
+TEST_F(FindOrderTest, FindsAResetOrderWithItsFileToken) {
+  const core::TimePoint since = clock_.now();
+  const auto what = request(CertificateType::ov, "shop.example.com", {}, DcvMethod::http);
+  lose(what, sim::FaultKind::reset);
+  const auto found = find(what, since);
+  ASSERT_TRUE(found.has_value());
+  const auto view = simulator_->order(id_of(found->supplier_ref));
+  EXPECT_EQ(view->product, "ssl_basic");
+  ASSERT_EQ(found->validations.size(), 1U);
+  EXPECT_EQ(found->validations[0].method, DcvMethod::http);
+  EXPECT_EQ(found->validations[0].instructions.url,
+            "http://shop.example.com/.well-known/pki-validation/fileauth.txt");
+  EXPECT_EQ(found->validations[0].instructions.content, view->dcv_random_value);
+}
+
+TEST_F(FindOrderTest, FindsAnOrderIssuedAtOnceWithItsCertificate) {
+  simulator_->prevalidate_domain("example.com");
+  const core::TimePoint since = clock_.now();
+  const auto what = request(CertificateType::dv, "www.example.com");
+  lose(what, sim::FaultKind::reset);
+  const auto found = find(what, since);
+  ASSERT_TRUE(found.has_value());
+  expect_issued_for(*found, {"www.example.com"});
+  EXPECT_EQ(found->supplier_status, "issued");
+  EXPECT_EQ(simulator_->orders_created(), 1U);
+}
+
+TEST_F(FindOrderTest, FindsNothingWhenTheSupplierDidNotAct) {
+  const core::TimePoint since = clock_.now();
+  const auto what = request(CertificateType::dv, "example.com");
+  lose(what, sim::FaultKind::timeout, false);
+  lose(what, sim::FaultKind::reset, false);
+  EXPECT_EQ(simulator_->orders_created(), 0U);
+  EXPECT_FALSE(find(what, since).has_value());
+  // A request order() refuses before sending anything was not placed either, and is not asked.
+  auto wildcard_ev = request(CertificateType::ev, "*.example.com", {}, DcvMethod::dns);
+  const auto reads = list_reads();
+  EXPECT_FALSE(find(wildcard_ev, since).has_value());
+  EXPECT_EQ(list_reads(), reads);
+}
+
+TEST_F(FindOrderTest, AnOrderTheGatewayHoldsIsNotFound) {
+  const core::TimePoint since = clock_.now();
+  const auto what = request(CertificateType::dv, "example.com");
+  const Certificate held = ordered(what);
+  EXPECT_FALSE(find(what, since, {"123", held.supplier_ref}).has_value());
+  EXPECT_TRUE(find(what, since, {"123"}).has_value());
+}
+
+TEST_F(FindOrderTest, FindsTheNewerOfTwoOrdersWhenTheOlderIsKnown) {
+  const core::TimePoint since = clock_.now();
+  const auto what = request(CertificateType::dv, "example.com", {"www.example.com"});
+  const Certificate older = ordered(what);
+  clock_.advance(1min);
+  lose(what);
+  const auto found = find(what, since, {older.supplier_ref});
+  ASSERT_TRUE(found.has_value());
+  EXPECT_NE(found->supplier_ref, older.supplier_ref);
+  EXPECT_EQ(simulator_->orders_created(), 2U);
+  // Neither known: the newest of the two, by date.
+  EXPECT_EQ(find(what, since)->supplier_ref, found->supplier_ref);
+  // Both known: none.
+  EXPECT_FALSE(find(what, since, {older.supplier_ref, found->supplier_ref}).has_value());
+}
+
+TEST_F(FindOrderTest, OnlyOrdersFromSinceLessTheSkewCount) {
+  const auto what = request(CertificateType::dv, "example.com");
+  const Certificate old = ordered(what);
+  clock_.advance(10min);
+  // Dated up to five minutes before `since` (the supplier's clock behind ours): still found.
+  EXPECT_EQ(find(what, clock_.now() - 6min)->supplier_ref, old.supplier_ref);
+  EXPECT_EQ(find(what, clock_.now() - 5min)->supplier_ref, old.supplier_ref);
+  EXPECT_FALSE(find(what, clock_.now() - 5min + 1s).has_value());
+  EXPECT_FALSE(find(what, clock_.now()).has_value());
+}
+
+TEST_F(FindOrderTest, OrdersForOtherNamesOrProductsDoNotMatch) {
+  const core::TimePoint since = clock_.now();
+  ordered(request(CertificateType::dv, "example.com"));                       // fewer names
+  ordered(request(CertificateType::dv, "example.com", {"api.example.com"}));  // other names
+  ordered(request(CertificateType::dv, "www.example.com", {"example.com"}));  // other CN
+  ordered(request(CertificateType::ov, "example.com", {"www.example.com"}));  // other product
+  const auto what = request(CertificateType::dv, "example.com", {"www.example.com"});
+  EXPECT_FALSE(find(what, since).has_value());
+  EXPECT_EQ(simulator_->orders_created(), 4U);
+  // The same names, the SANs in another order, are the same order.
+  const auto placed =
+      ordered(request(CertificateType::dv, "example.com", {"www.example.com", "api.example.com"}));
+  const auto reordered =
+      request(CertificateType::dv, "example.com", {"api.example.com", "www.example.com"});
+  EXPECT_EQ(find(reordered, since)->supplier_ref, placed.supplier_ref);
+}
+
+TEST_F(FindOrderTest, AnUnreachableSupplierCannotTell) {
+  const auto what = request(CertificateType::dv, "example.com");
+  const core::TimePoint since = clock_.now();
+  server_->inject({.kind = sim::FaultKind::timeout,
+                   .path_prefix = std::string(kBasePath) + "/order/certificate"});
+  auto timed_out = run(authority_->find_order(what, since, {}));
+  ASSERT_FALSE(timed_out.ok());
+  // A read that timed out changed nothing: no outcome to reconcile.
+  expect_error(timed_out.error(), 504, "upstream_timeout", false);
+
+  server_->inject({.kind = sim::FaultKind::status,
+                   .path_prefix = std::string(kBasePath) + "/order/certificate",
+                   .status = 503});
+  auto failed = run(authority_->find_order(what, since, {}));
+  ASSERT_FALSE(failed.ok());
+  expect_error(failed.error(), 502, "upstream_error", false);
+
+  server_->stop();
+  auto unreachable = run(authority_->find_order(what, since, {}));
+  ASSERT_FALSE(unreachable.ok());
+  expect_error(unreachable.error(), 503, "upstream_unavailable", false);
+}
+
+TEST_F(FindOrderTest, ARateLimitedListIsAnErrorToRetryLater) {
+  start(
+      [&] {
+        auto limited = options();
+        limited.burst_limit = 1;
+        return limited;
+      }(),
+      kApiKey, 400ms);
+  const auto what = request(CertificateType::dv, "example.com");
+  ordered(what);
+  auto refused = run(authority_->find_order(what, clock_.now(), {}));
+  ASSERT_FALSE(refused.ok());
+  expect_error(refused.error(), 503, "upstream_rate_limited", false);
+  EXPECT_GT(refused.error().retry_after_seconds, 0);
+}
+
 TEST_F(DigicertAdapterTest, NeverLetsTheKeyOutOfTheWireLog) {
   issued(request(CertificateType::dv, "example.com"));
   std::lock_guard lock(exchanges_mutex_);
@@ -905,7 +1102,9 @@ class ScriptedSupplierTest : public DigicertAdapterTest {
         sim::ServerOptions{.name = "scripted", .tls = true, .ca = &tls_ca()});
     scripted_->fallback([this](const sim::SimRequest& request) {
       std::lock_guard lock(mutex_);
-      const auto found = answers_.find(request.method + " " + request.path);
+      // An answer for the exact target (a list page) before one for the path.
+      auto found = answers_.find(request.method + " " + request.target);
+      if (found == answers_.end()) found = answers_.find(request.method + " " + request.path);
       if (found == answers_.end()) {
         return sim::SimResponse{.status = 404,
                                 .body = R"({"errors":[{"code":"not_found|route","message":"x"}]})"};
@@ -1061,6 +1260,87 @@ TEST_F(ScriptedSupplierTest, AnIssuedCheckWithoutACertificateIdAsksTheOrder) {
   EXPECT_EQ(verified->status, CertificateStatus::issued);
   EXPECT_EQ(verified->certificate_ref, "7");
   EXPECT_EQ(verified->certificate_pem, *core::pki::split_pem_chain(issued->leaf_pem)->begin());
+}
+
+// A list row for example.com (and `more` names), of ssl_dv_geotrust unless `product` is
+// empty (a row that names none), dated `created`.
+std::string list_row(int id, std::string_view created, std::vector<std::string> more = {},
+                     std::string_view product = "ssl_dv_geotrust") {
+  std::string names = R"("example.com")";
+  for (const auto& name : more)
+    names += R"(,")" + name + R"(")";
+  std::string row = R"({"id":)" + std::to_string(id) +
+                    R"(,"certificate":{"common_name":"example.com","dns_names":[)" + names +
+                    R"(]},"status":"pending")";
+  if (!created.empty()) row += R"(,"date_created":")" + std::string(created) + R"(")";
+  if (!product.empty()) row += R"(,"product":{"name_id":")" + std::string(product) + R"("})";
+  return row + "}";
+}
+
+std::string list_page(const std::vector<std::string>& rows, int total) {
+  std::string body = R"({"orders":[)";
+  for (std::size_t i = 0; i < rows.size(); ++i)
+    body += (i == 0 ? "" : ",") + rows[i];
+  return body + R"(],"page":{"total":)" + std::to_string(total) + R"(,"limit":1000,"offset":0}})";
+}
+
+std::string list_target(int offset) {
+  return "/order/certificate?filters%5Bcommon_name%5D=example.com&sort=-date_created&offset=" +
+         std::to_string(offset) + "&limit=1000";
+}
+
+TEST_F(ScriptedSupplierTest, FindOrderReadsEveryPageAndPicksTheNewestWhateverTheirOrder) {
+  // The supplier's clock is two minutes behind: the order it dated 09:58 counts for 10:00.
+  answer("GET", list_target(0), 200,
+         list_page({list_row(50, "2026-11-22T09:58:00+00:00"),
+                    list_row(51, "2026-11-22T10:01:00+00:00", {"www.example.com"}),
+                    list_row(52, "2026-11-22T09:40:00+00:00")},
+                   5));
+  answer("GET", list_target(3), 200,
+         list_page({list_row(53, "2026-11-22T10:20:00+00:00", {}, "ssl_basic"),
+                    list_row(54, "2026-11-22T10:03:00Z", {}, "")},
+                   5));
+  answer("GET", "/order/certificate/54", 200,
+         R"({"id":54,"status":"pending","certificate":{"id":7,"common_name":"example.com"},)"
+         R"("dcv_method":"dns-txt-token"})");
+  answer("PUT", "/order/certificate/54/dcv-random-value", 200, R"({"dcv_random_value":"r4nd"})");
+  const auto what = request(CertificateType::dv, "example.com");
+  auto found = run(authority_->find_order(what, at("2026-11-22T10:00:00Z"), {}));
+  ASSERT_TRUE(found.ok()) << found.error().code;
+  ASSERT_TRUE(found->has_value());
+  // 54 (no product named: names decide) is newer than 50; 53 is another product.
+  EXPECT_EQ((*found)->supplier_ref, "54");
+  EXPECT_EQ((*found)->validations[0].instructions.record_value, "r4nd");
+  // 50 once 54 is known; nothing once both are.
+  answer("GET", "/order/certificate/50", 200,
+         R"({"id":50,"status":"pending","certificate":{"id":6,"common_name":"example.com"}})");
+  answer("PUT", "/order/certificate/50/dcv-random-value", 200, R"({"dcv_random_value":"old"})");
+  found = run(authority_->find_order(what, at("2026-11-22T10:00:00Z"), {"54"}));
+  ASSERT_TRUE(found.ok() && found->has_value());
+  EXPECT_EQ((*found)->supplier_ref, "50");
+  found = run(authority_->find_order(what, at("2026-11-22T10:00:00Z"), {"54", "50"}));
+  ASSERT_TRUE(found.ok());
+  EXPECT_FALSE(found->has_value());
+}
+
+TEST_F(ScriptedSupplierTest, FindOrderRefusesListsItCannotRead) {
+  const auto what = request(CertificateType::dv, "example.com");
+  const core::TimePoint since = at("2026-11-22T10:00:00Z");
+  for (const std::string& body :
+       {std::string(R"({"page":{"total":0}})"), std::string(R"({"orders":{}})"),
+        std::string("<html/>"), list_page({R"({"certificate":{}})"}, 1),
+        list_page({list_row(50, "")}, 1), list_page({list_row(50, "yesterday")}, 1),
+        std::string(R"({"orders":[],"page":{"total":"many"}})")}) {
+    answer("GET", list_target(0), 200, body);
+    auto found = run(authority_->find_order(what, since, {}));
+    ASSERT_FALSE(found.ok()) << body;
+    expect_error(found.error(), 502, "upstream_bad_response", false);
+  }
+  // An undated row for other names is no reason to fail.
+  answer("GET", list_target(0), 200, list_page({list_row(50, "", {"www.example.com"})}, 1));
+  auto found = run(authority_->find_order(what, since, {}));
+  ASSERT_TRUE(found.ok()) << found.error().code;
+  EXPECT_FALSE(found->has_value());
 }
 
 // ---- the factory ----------------------------------------------------------------------------

@@ -377,7 +377,7 @@ TEST_F(DigicertSimTest, UnknownRoutesAndMethodsAre404Route) {
       {"POST", "user/me"},
       {"DELETE", "order/certificate/1"},
       {"POST", "order/certificate/1/check-dcv"},  // check-dcv is PUT
-      {"GET", "order/certificate"},
+      {"PUT", "order/certificate"},               // the list is GET only
       {"GET", "certificate/1/download/format/p12"},
   };
   for (const auto& [method, path] : cases) {
@@ -1170,6 +1170,162 @@ TEST_F(DigicertSimTest, AnIssuedOrderExpiresWithItsCertificate) {
   EXPECT_EQ(error_code(call("POST", "order/certificate/" + std::to_string(id) + "/reissue",
                             order_json({}))),
             "invalid_status");
+}
+
+// ---- the order list ----------------------------------------------------------------------
+
+// The ids of a list answer's rows, in order.
+std::vector<std::int64_t> row_ids(const HttpReply& reply) {
+  std::vector<std::int64_t> ids;
+  const rapidjson::Document body = reply.json();
+  for (const auto& row : body["orders"].GetArray())
+    ids.push_back(row["id"].GetInt64());
+  return ids;
+}
+
+TEST_F(DigicertSimTest, ListsOrdersInTheDocumentedShape) {
+  OrderSpec pair;
+  pair.dns_names = {"example.com", "www.example.com"};
+  const std::int64_t dv = create_order("ssl_dv_geotrust", pair);
+  clock_.advance(1min);
+  OrderSpec ov;
+  ov.organization_id = kValidatedOrganization;
+  const std::int64_t basic = create_order("ssl_basic", ov);
+
+  const HttpReply reply = call("GET", "order/certificate");
+  ASSERT_EQ(reply.status, 200) << reply.body;
+  EXPECT_EQ(reply.header("content-type"), "application/json");
+  const rapidjson::Document body = reply.json();
+  // Newest first when no sort is asked for.
+  EXPECT_EQ(row_ids(reply), (std::vector<std::int64_t>{basic, dv}));
+  const rapidjson::Value& row = body["orders"][1];
+  EXPECT_EQ(row["certificate"]["id"].GetInt64(), simulator_->order(dv)->certificate_id);
+  EXPECT_STREQ(row["certificate"]["common_name"].GetString(), "example.com");
+  EXPECT_EQ(strings_of(row["certificate"]["dns_names"]), pair.dns_names);
+  EXPECT_FALSE(row["certificate"].HasMember("valid_till"));
+  EXPECT_STREQ(row["status"].GetString(), "pending");
+  EXPECT_STREQ(row["date_created"].GetString(), "2026-11-22T10:00:00+00:00");
+  EXPECT_STREQ(row["product"]["name_id"].GetString(), "ssl_dv_geotrust");
+  EXPECT_FALSE(row.HasMember("organization"));
+  EXPECT_EQ(body["orders"][0]["organization"]["id"].GetInt64(), kValidatedOrganization);
+  EXPECT_STREQ(body["orders"][0]["date_created"].GetString(), "2026-11-22T10:01:00+00:00");
+  EXPECT_EQ(body["page"]["total"].GetInt64(), 2);
+  EXPECT_EQ(body["page"]["limit"].GetInt64(), 1000);
+  EXPECT_EQ(body["page"]["offset"].GetInt64(), 0);
+}
+
+TEST_F(DigicertSimTest, ListFiltersByCommonNameStatusAndProduct) {
+  const std::int64_t pending = create_order("ssl_dv_geotrust", {});  // example.com
+  OrderSpec ov;
+  ov.organization_id = kValidatedOrganization;
+  const std::int64_t basic = create_order("ssl_basic", ov);
+  OrderSpec www;
+  www.common_name = "www.example.com";
+  www.dns_names = {"www.example.com"};
+  const std::int64_t sub = create_order("ssl_dv_geotrust", www);
+  simulator_->prevalidate_domain("example.org");
+  OrderSpec shop;
+  shop.common_name = "shop.example.org";
+  shop.dns_names = {"shop.example.org"};
+  const std::int64_t issued = create_order("ssl_dv_geotrust", shop);
+  ASSERT_EQ(simulator_->order(issued)->status, "issued");
+
+  using Ids = std::vector<std::int64_t>;
+  const std::string list = "order/certificate?sort=%2Border_id&";
+  // The common name exactly, in any case: not a subdomain's.
+  EXPECT_EQ(row_ids(call("GET", list + "filters%5Bcommon_name%5D=Example.COM")),
+            (Ids{pending, basic}));
+  // "%" matches any run of characters, as the documented "%example.com" does.
+  EXPECT_EQ(row_ids(call("GET", list + "filters%5Bcommon_name%5D=%25example.org")), (Ids{issued}));
+  EXPECT_EQ(row_ids(call("GET", list + "filters%5Bcommon_name%5D=%25.example.%25")),
+            (Ids{sub, issued}));
+  EXPECT_TRUE(row_ids(call("GET", list + "filters%5Bcommon_name%5D=example")).empty());
+  EXPECT_EQ(row_ids(call("GET", list + "filters%5Bstatus%5D=issued")), (Ids{issued}));
+  EXPECT_EQ(row_ids(call("GET", list + "filters%5Bproduct_name_id%5D=ssl_basic")), (Ids{basic}));
+  const HttpReply both =
+      call("GET", list +
+                      "filters%5Bcommon_name%5D=example.com&filters%5Bproduct_name_id%5D="
+                      "ssl_dv_geotrust");
+  EXPECT_EQ(row_ids(both), (Ids{pending}));
+  EXPECT_EQ(both.json()["page"]["total"].GetInt64(), 1);
+}
+
+TEST_F(DigicertSimTest, ListShowsOrdersAsAReadOfEachWould) {
+  const std::int64_t id = create_order("ssl_dv_geotrust", {});
+  publish_txt("_dnsauth.example.com", random_value(id));
+  const HttpReply reply = call("GET", "order/certificate?filters%5Bstatus%5D=issued");
+  ASSERT_EQ(row_ids(reply), (std::vector<std::int64_t>{id}));
+  EXPECT_STREQ(reply.json()["orders"][0]["certificate"]["valid_till"].GetString(), "2027-02-20");
+  simulator_->set_status_override(id, "approved");
+  EXPECT_STREQ(call("GET", "order/certificate").json()["orders"][0]["status"].GetString(),
+               "approved");
+}
+
+TEST_F(DigicertSimTest, ListSortsOnlyWithAnExplicitSign) {
+  OrderSpec www;
+  www.common_name = "www.example.com";
+  www.dns_names = {"www.example.com"};
+  // Created out of id order: the second order is dated before the first.
+  const std::int64_t later = create_order("ssl_dv_geotrust", {});
+  clock_.advance(-2min);
+  const std::int64_t earlier = create_order("ssl_dv_geotrust", www);
+  clock_.advance(5min);
+  const std::int64_t latest = create_order("ssl_dv_geotrust", {});
+
+  EXPECT_EQ(row_ids(call("GET", "order/certificate?sort=-date_created")),
+            (std::vector<std::int64_t>{latest, later, earlier}));
+  EXPECT_EQ(row_ids(call("GET", "order/certificate?sort=%2Bdate_created")),
+            (std::vector<std::int64_t>{earlier, later, latest}));
+  EXPECT_EQ(row_ids(call("GET", "order/certificate?sort=-common_name")),
+            (std::vector<std::int64_t>{earlier, latest, later}));
+  EXPECT_EQ(row_ids(call("GET", "order/certificate?sort=%2Border_id")),
+            (std::vector<std::int64_t>{later, earlier, latest}));
+  // Without its sign (or with a raw "+", which a query reads as a space) the sort is not
+  // applied: newest order first.
+  const std::vector<std::int64_t> unsorted = {latest, earlier, later};
+  EXPECT_EQ(row_ids(call("GET", "order/certificate?sort=date_created")), unsorted);
+  EXPECT_EQ(row_ids(call("GET", "order/certificate?sort=+date_created")), unsorted);
+  EXPECT_EQ(row_ids(call("GET", "order/certificate?sort=-price")), unsorted);
+}
+
+TEST_F(DigicertSimTest, ListPagesWithinTheLimitBounds) {
+  std::vector<std::int64_t> ids;
+  for (int i = 0; i < 5; ++i) {
+    ids.push_back(create_order("ssl_dv_geotrust", {}));
+    clock_.advance(1s);
+  }
+  const std::string list = "order/certificate?sort=%2Bdate_created";
+  const HttpReply first = call("GET", list + "&limit=2");
+  EXPECT_EQ(row_ids(first), (std::vector<std::int64_t>{ids[0], ids[1]}));
+  EXPECT_EQ(first.json()["page"]["total"].GetInt64(), 5);
+  EXPECT_EQ(first.json()["page"]["limit"].GetInt64(), 2);
+  const HttpReply last = call("GET", list + "&limit=2&offset=4");
+  EXPECT_EQ(row_ids(last), (std::vector<std::int64_t>{ids[4]}));
+  EXPECT_EQ(last.json()["page"]["offset"].GetInt64(), 4);
+  EXPECT_TRUE(row_ids(call("GET", list + "&offset=5")).empty());
+  EXPECT_EQ(call("GET", list + "&offset=9").json()["page"]["total"].GetInt64(), 5);
+  // More than the documented 1000 is served as 1000, and the page says so.
+  const HttpReply capped = call("GET", list + "&limit=5000");
+  EXPECT_EQ(row_ids(capped), ids);
+  EXPECT_EQ(capped.json()["page"]["limit"].GetInt64(), 1000);
+  for (const std::string bad : {"limit=0", "limit=-1", "limit=ten", "offset=-1", "offset=1.5"}) {
+    const HttpReply refused = call("GET", list + "&" + bad);
+    EXPECT_EQ(refused.status, 400) << bad;
+    EXPECT_EQ(error_code(refused), "invalid_param") << bad;
+  }
+}
+
+TEST_F(DigicertSimTest, ListCountsAgainstTheRateLimits) {
+  start([](SimulatorOptions& options) { options.burst_limit = 2; });
+  EXPECT_EQ(call("GET", "order/certificate").status, 200);
+  EXPECT_EQ(call("GET", "order/certificate?limit=1").status, 200);
+  const HttpReply refused = call("GET", "order/certificate");
+  EXPECT_EQ(refused.status, 429);
+  EXPECT_EQ(error_code(refused), "request_limit_exceeded");
+  EXPECT_EQ(call("GET", "order/certificate", "", "wrong").status, 401);
+  EXPECT_EQ(call("POST", "order/certificate", order_json({})).status, 429);
+  clock_.advance(5s);
+  EXPECT_EQ(error_code(call("POST", "order/certificate", order_json({}))), "not_found|route");
 }
 
 TEST(DigicertSimOptionsTest, AWorldIsRequired) {

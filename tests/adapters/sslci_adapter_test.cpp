@@ -770,6 +770,204 @@ TEST_F(SslciAdapterTest, TheListAndConfirmationsAreRetriedOrdersNever) {
   EXPECT_EQ(requests("POST").size(), posts + 1);
 }
 
+// ---- find_order: what an order with an unknown outcome did ----------------------------------
+
+class SslciFindOrderTest : public SslciAdapterTest {
+ protected:
+  void SetUp() override {
+    SslciAdapterTest::SetUp();
+    authority_.reset();
+    http_ = make_http(400ms);  // a timeout fault gives up quickly
+    authority_ = make_authority(*http_, kToken);
+  }
+
+  // The next `n` requests pass untouched (faults apply first come, first served).
+  void pass(int n) { server_->inject({.kind = sim::FaultKind::latency, .count = n}); }
+
+  // order() of `names` with an answer lost, after the supplier acted unless `acted` is false.
+  void lose(const std::vector<std::string>& names, sim::FaultKind kind = sim::FaultKind::timeout,
+            bool acted = true) {
+    server_->inject({.kind = kind, .after_handler = acted});
+    auto lost = run(authority_->order(request_for(names, DcvMethod::http)));
+    ASSERT_FALSE(lost.ok());
+    EXPECT_TRUE(lost.error().outcome_unknown) << lost.error().code;
+  }
+
+  std::optional<Certificate> find(const std::vector<std::string>& names,
+                                  const std::vector<std::string>& known = {}) {
+    auto found =
+        run(authority_->find_order(request_for(names, DcvMethod::http), clock_.now(), known));
+    EXPECT_TRUE(found.ok()) << found.error().code << ": " << found.error().message;
+    return found.ok() ? std::move(found).value() : std::nullopt;
+  }
+
+  // The partner cannot learn the challenge any more; the test reads it from the simulator.
+  void publish_from_supplier(const core::CertificateValidation& validation) {
+    const auto order = simulator_->order(order_id(validation));
+    ASSERT_TRUE(order.has_value());
+    world_.publish_file("http://" + order->domain + "/.well-known/acme-challenge/" + order->token,
+                        order->key_authorization);
+  }
+};
+
+TEST_F(SslciFindOrderTest, FindsTheOrderATimeoutLeftUnknown) {
+  lose({"a.example.com"});
+  ASSERT_EQ(simulator_->orders_created(), 1U);
+  const auto posts = requests("POST").size();
+
+  const auto found = find({"a.example.com"});
+  ASSERT_TRUE(found.has_value());
+  EXPECT_EQ(found->status, CertificateStatus::pending_validation);
+  EXPECT_EQ(found->supplier_status, "pending");
+  ASSERT_EQ(found->validations.size(), 1U);
+  const auto& validation = found->validations[0];
+  EXPECT_EQ(found->supplier_ref, validation.supplier_ref);
+  EXPECT_EQ(simulator_->order(order_id(validation))->domain, "a.example.com");
+  EXPECT_EQ(validation.name, "a.example.com");
+  EXPECT_EQ(validation.method, DcvMethod::http);
+  EXPECT_EQ(validation.status, DcvStatus::pending);
+  // Only the challenge's answer carried what to publish: nothing of it comes back, in words.
+  EXPECT_TRUE(validation.instructions.url.empty());
+  EXPECT_TRUE(validation.instructions.content.empty());
+  EXPECT_FALSE(validation.detail.empty());
+  EXPECT_EQ(validation.detail.find("SSLCI"), std::string::npos);
+  // One list read; nothing ordered again.
+  EXPECT_EQ(requests("GET").size(), 1U);
+  EXPECT_EQ(requests("POST").size(), posts);
+
+  // The handles work: once the challenge is served, verify issues.
+  publish_from_supplier(validation);
+  auto verified = run(authority_->verify(*found));
+  ASSERT_TRUE(verified.ok()) << verified.error().code;
+  EXPECT_EQ(verified->status, CertificateStatus::issued);
+  expect_real_certificate(*verified, {"a.example.com"});
+}
+
+TEST_F(SslciFindOrderTest, FindsNothingWhenTheSupplierDidNotAct) {
+  lose({"a.example.com"}, sim::FaultKind::timeout, false);
+  lose({"a.example.com"}, sim::FaultKind::reset, false);
+  EXPECT_EQ(simulator_->orders_created(), 0U);
+  EXPECT_FALSE(find({"a.example.com"}).has_value());
+  // What order() refuses before any call was never placed, and the list is not read for it.
+  const auto reads = requests("GET").size();
+  auto refused = run(
+      authority_->find_order(request_for({"*.example.com"}, DcvMethod::http), clock_.now(), {}));
+  ASSERT_TRUE(refused.ok());
+  EXPECT_FALSE(refused->has_value());
+  EXPECT_EQ(requests("GET").size(), reads);
+}
+
+TEST_F(SslciFindOrderTest, OrdersTheGatewayHoldsAreNotFound) {
+  const Certificate held = *run(authority_->order(request_for({"a.example.com"}, DcvMethod::http)));
+  EXPECT_FALSE(find({"a.example.com"}, {held.supplier_ref}).has_value());
+  // A known certificate's ref lists every order id of it.
+  EXPECT_FALSE(find({"a.example.com"}, {"7," + held.supplier_ref}).has_value());
+  EXPECT_EQ(find({"a.example.com"}, {"7"})->supplier_ref, held.supplier_ref);
+}
+
+TEST_F(SslciFindOrderTest, FindsTheNewerOfTwoOrdersWhenTheOlderIsKnown) {
+  const Certificate older =
+      *run(authority_->order(request_for({"a.example.com"}, DcvMethod::http)));
+  lose({"a.example.com"});
+  const auto found = find({"a.example.com"}, {older.supplier_ref});
+  ASSERT_TRUE(found.has_value());
+  EXPECT_NE(found->supplier_ref, older.supplier_ref);
+  EXPECT_EQ(find({"a.example.com"})->supplier_ref, found->supplier_ref);  // the higher id
+  EXPECT_FALSE(find({"a.example.com"}, {older.supplier_ref, found->supplier_ref}).has_value());
+}
+
+TEST_F(SslciFindOrderTest, OrdersForOtherNamesDoNotMatch) {
+  lose({"b.example.com"});
+  ASSERT_TRUE(run(authority_->order(request_for({"www.a.example.com"}, DcvMethod::http))).ok());
+  EXPECT_FALSE(find({"a.example.com"}).has_value());
+  // Another account's orders are not in this account's list.
+  auto other = make_authority(*http_, kOtherToken);
+  ASSERT_TRUE(run(other->order(request_for({"a.example.com"}, DcvMethod::http))).ok());
+  EXPECT_FALSE(find({"a.example.com"}).has_value());
+}
+
+TEST_F(SslciFindOrderTest, SomeNamesOnlyIsAFailedCertificateThatCancels) {
+  // The first challenge's answer is lost: the second name was never asked for.
+  lose({"a.example.com", "b.example.com"});
+  ASSERT_EQ(simulator_->orders_created(), 1U);
+  const auto found = find({"a.example.com", "b.example.com"});
+  ASSERT_TRUE(found.has_value());
+  EXPECT_EQ(found->status, CertificateStatus::failed);
+  EXPECT_FALSE(found->detail.empty());
+  ASSERT_EQ(found->validations.size(), 2U);
+  const auto& made = found->validations[0];
+  EXPECT_EQ(made.name, "a.example.com");
+  EXPECT_EQ(made.status, DcvStatus::pending);
+  EXPECT_EQ(found->supplier_ref, made.supplier_ref);
+  EXPECT_EQ(found->validations[1].name, "b.example.com");
+  EXPECT_TRUE(found->validations[1].supplier_ref.empty());
+  EXPECT_EQ(found->validations[1].status, DcvStatus::invalid);
+
+  // Settled: refresh and verify leave it so, cancel deletes what was made.
+  auto refreshed = run(authority_->refresh(*found));
+  ASSERT_TRUE(refreshed.ok());
+  EXPECT_EQ(refreshed->status, CertificateStatus::failed);
+  ASSERT_TRUE(run(authority_->cancel(*found)).ok());
+  EXPECT_EQ(simulator_->order(order_id(made))->status, "deleted");
+  EXPECT_FALSE(find({"a.example.com", "b.example.com"}).has_value());
+  EXPECT_EQ(simulator_->orders_created(), 1U);
+}
+
+TEST_F(SslciFindOrderTest, ALaterLostChallengeLeavesOnlyItsName) {
+  // a's order is made, b's answer is lost, and order() deletes a's again.
+  pass(1);
+  lose({"a.example.com", "b.example.com"});
+  ASSERT_EQ(simulator_->orders_created(), 2U);
+  EXPECT_EQ(requests("DELETE").size(), 1U);
+  const auto found = find({"a.example.com", "b.example.com"});
+  ASSERT_TRUE(found.has_value());
+  EXPECT_EQ(found->status, CertificateStatus::failed);
+  EXPECT_TRUE(found->validations[0].supplier_ref.empty());
+  EXPECT_EQ(simulator_->order(order_id(found->validations[1]))->domain, "b.example.com");
+  EXPECT_EQ(found->supplier_ref, found->validations[1].supplier_ref);
+}
+
+TEST_F(SslciFindOrderTest, EveryNameFoundIsTheWholeOrder) {
+  // b's answer is lost and a's order could not be deleted: the supplier holds both.
+  pass(1);
+  server_->inject({.kind = sim::FaultKind::timeout, .after_handler = true});
+  server_->inject({.kind = sim::FaultKind::status, .status = 500});
+  auto lost =
+      run(authority_->order(request_for({"a.example.com", "b.example.com"}, DcvMethod::http)));
+  ASSERT_FALSE(lost.ok());
+  const auto found = find({"a.example.com", "b.example.com"});
+  ASSERT_TRUE(found.has_value());
+  EXPECT_EQ(found->status, CertificateStatus::pending_validation);
+  ASSERT_EQ(found->validations.size(), 2U);
+  EXPECT_EQ(found->supplier_ref,
+            found->validations[0].supplier_ref + "," + found->validations[1].supplier_ref);
+  for (const auto& validation : found->validations) {
+    EXPECT_EQ(validation.status, DcvStatus::pending);
+    publish_from_supplier(validation);
+  }
+  auto verified = run(authority_->verify(*found));
+  ASSERT_TRUE(verified.ok()) << verified.error().code;
+  expect_real_certificate(*verified, {"a.example.com", "b.example.com"});
+}
+
+TEST_F(SslciFindOrderTest, AnUnreachableSupplierCannotTell) {
+  server_->inject({.kind = sim::FaultKind::timeout});
+  auto timed_out = run(
+      authority_->find_order(request_for({"a.example.com"}, DcvMethod::http), clock_.now(), {}));
+  ASSERT_FALSE(timed_out.ok());
+  expect_error(timed_out.error(), 504, "upstream_timeout", false);
+  server_->inject({.kind = sim::FaultKind::garbage});
+  auto garbage = run(
+      authority_->find_order(request_for({"a.example.com"}, DcvMethod::http), clock_.now(), {}));
+  ASSERT_FALSE(garbage.ok());
+  expect_error(garbage.error(), 502, "upstream_bad_response", false);
+  server_->stop();
+  auto unreachable = run(
+      authority_->find_order(request_for({"a.example.com"}, DcvMethod::http), clock_.now(), {}));
+  ASSERT_FALSE(unreachable.ok());
+  expect_error(unreachable.error(), 503, "upstream_unavailable", false);
+}
+
 // ---- the wire -------------------------------------------------------------------------------
 
 TEST_F(SslciAdapterTest, SendsTheTokenOnlyAsBearerAndABodyOnEveryDelete) {

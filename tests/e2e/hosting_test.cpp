@@ -770,6 +770,80 @@ TEST_F(HostingE2e, InvoicesSumAMonthOfOrdersExactly) {
 
 // ---- the supplier's credit in the admin health --------------------------------------------
 
+// ---- answers lost on the way back -----------------------------------------------------------
+
+TEST_F(HostingE2e, AProvisioningWhoseAnswerTimedOutIsFoundAndItsPasswordShownOnce) {
+  supplier_server_->inject({.kind = sim::FaultKind::timeout,
+                            .path_prefix = "/api/v1/autoregister/",
+                            .after_handler = true});
+  const auto headers = std::vector<std::pair<std::string, std::string>>{
+      {"Content-Type", "application/json"}, {"Idempotency-Key", "provision-lost"}};
+  const HttpReply created = gateway_->api("POST", "/api/v1/hosting", key_.secret,
+                                          body_for("lost.example.com", "20k"), headers);
+  ASSERT_EQ(created.status, 201) << created.body;
+  const auto json = created.json();
+  const auto& data = at(json, "data");
+  const std::string id = id_of(data);
+  const std::string password = text_of(data, "password");
+  // The supplier holds the package with the password shown, created once and charged once.
+  ASSERT_TRUE(at_supplier("lost.example.com").has_value());
+  EXPECT_EQ(at_supplier("lost.example.com")->password, password);
+  EXPECT_EQ(supplier_->calls("autoregister"), 1U);
+  EXPECT_EQ(event_types(id), std::vector<std::string>{"hosting.provisioned"});
+  EXPECT_EQ(orders_of(id).ids.size(), 1U);
+  // The retry gets the same answer, password included; the supplier is not asked again.
+  const HttpReply retry = gateway_->api("POST", "/api/v1/hosting", key_.secret,
+                                        body_for("lost.example.com", "20k"), headers);
+  EXPECT_EQ(retry.status, 201);
+  EXPECT_EQ(retry.header("idempotent-replayed"), "true");
+  EXPECT_EQ(retry.body, created.body);
+  EXPECT_EQ(supplier_->calls("autoregister"), 1U);
+  // Kept for replays, the answer is sealed: the password is in no file in clear.
+  expect_kept_nowhere(password);
+}
+
+TEST_F(HostingE2e, ARenewalWhoseOutcomeTheSupplierCannotShowWaitsForAnOperator) {
+  const std::string id = id_of(provision("renew-lost.example.com", "20k"));
+  ASSERT_FALSE(id.empty());
+  supplier_server_->inject(
+      {.kind = sim::FaultKind::timeout, .path_prefix = "/api/v1/renew/", .after_handler = true});
+  const auto headers = std::vector<std::pair<std::string, std::string>>{
+      {"Content-Type", "application/json"}, {"Idempotency-Key", "renew-lost"}};
+  const HttpReply renewed = gateway_->api("POST", path(id, "renew"), key_.secret, "{}", headers);
+  expect_code(renewed, 504, "upstream_error", "upstream_outcome_unknown");
+  EXPECT_EQ(at_supplier("renew-lost.example.com")->renewals, 1);  // it did renew
+  EXPECT_EQ(orders_of(id).ids.size(), 1U);                        // but nothing is billed yet
+  // Retries never renew again while the outcome is open.
+  expect_code(gateway_->api("POST", path(id, "renew"), key_.secret, "{}", headers), 409,
+              "idempotency_error", "idempotency_outcome_pending");
+  EXPECT_EQ(supplier_->calls("renew"), 1U);
+
+  // The operator finds it in the intents, checks the supplier's panel and confirms.
+  const HttpReply pending = gateway_->admin("GET", "/admin/intents");
+  ASSERT_EQ(pending.status, 200) << pending.body;
+  const auto listed = pending.json();
+  ASSERT_EQ(at(listed, "data").Size(), 1U) << pending.body;
+  const std::string intent = id_of(listed["data"][0]);
+  EXPECT_EQ(text_of(listed["data"][0], "operation"), "hosting.renew");
+  EXPECT_EQ(text_of(listed["data"][0], "object_id"), id);
+  expect_code(gateway_->admin("POST", "/admin/intents/" + intent + "/resolve", R"({})"), 400,
+              "invalid_request_error", "parameter_missing");
+  const HttpReply resolved =
+      gateway_->admin("POST", "/admin/intents/" + intent + "/resolve", R"({"happened":true})");
+  ASSERT_EQ(resolved.status, 200) << resolved.body;
+  EXPECT_EQ(text_of(at(resolved.json(), "data"), "state"), "done");
+  EXPECT_EQ(orders_of(id).ids.size(), 2U);
+  EXPECT_EQ(event_types(id), (std::vector<std::string>{"hosting.provisioned", "hosting.renewed"}));
+  // Settled once: a second word changes nothing.
+  expect_code(
+      gateway_->admin("POST", "/admin/intents/" + intent + "/resolve", R"({"happened":false})"),
+      409, "invalid_request_error", "intent_settled");
+  const HttpReply retry = gateway_->api("POST", path(id, "renew"), key_.secret, "{}", headers);
+  EXPECT_EQ(retry.status, 200) << retry.body;
+  EXPECT_EQ(retry.header("idempotent-replayed"), "true");
+  EXPECT_EQ(supplier_->calls("renew"), 1U);
+}
+
 class HostingHealthE2e : public HostingE2e {
  protected:
   // Reads the balances now, then the health; the firewall instance's entry (Null if none).

@@ -369,6 +369,55 @@ TEST_F(SettlingIdempotencyTest, ARetryAsksTheSupplierBeforeAnythingElse) {
   EXPECT_EQ(simulator_->charges(), 1U);
 }
 
+// The audit entries of a request, once `count` have been written (they are written off the
+// request's path, a moment after each call).
+rapidjson::Document audit_of(RunningGateway& gateway, const std::string& request_id,
+                             std::size_t count) {
+  rapidjson::Document entries;
+  for (int i = 0; i < 100; ++i) {
+    entries = gateway.admin("GET", "/admin/audit?request_id=" + request_id).json();
+    if (entries.IsObject() && entries["data"].Size() >= count) break;
+    std::this_thread::sleep_for(20ms);
+  }
+  return entries;
+}
+
+TEST_F(SettlingIdempotencyTest, EverySupplierCallIsOnItsRequestsAuditTrail) {
+  server_->inject(
+      {.kind = sim::FaultKind::timeout, .path_prefix = kRegister, .after_handler = true});
+  server_->inject({.kind = sim::FaultKind::status,
+                   .path_prefix = std::string(kInformation) + "audited.com/",
+                   .count = -1,
+                   .status = 500});
+  const HttpReply reply = post("/api/v1/domains", registration("audited.com"));
+  expect_error(reply, 504, "upstream_error", "upstream_outcome_unknown");
+  const std::string request_id = reply.header("x-request-id");
+  // The registration that timed out, then the looks at the supplier right after, which failed.
+  auto entries = audit_of(*gateway_, request_id, 2);
+  const auto& data = entries["data"];
+  ASSERT_GE(data.Size(), 2U) << request_id;
+  EXPECT_STREQ(data[0]["actor"].GetString(), "supplier:primary");
+  EXPECT_NE(std::string(data[0]["target"].GetString()).find("order/domains/register"),
+            std::string::npos);
+  EXPECT_STREQ(data[0]["detail"]["error"].GetString(), "upstream_timeout");
+  EXPECT_NE(std::string(data[1]["target"].GetString()).find("/domains/audited.com/"),
+            std::string::npos);
+  EXPECT_EQ(data[1]["detail"]["status"].GetInt(), 500);
+  const rapidjson::SizeType during_request = data.Size();
+  // The reconciler asks later, in the same request's name, and the supplier answers.
+  server_->clear_faults();
+  clock_->advance(5min);
+  ASSERT_EQ(reconcile().json()["data"]["changed"].GetInt(), 1);
+  entries = audit_of(*gateway_, request_id, during_request + 1);
+  ASSERT_GT(entries["data"].Size(), during_request);
+  EXPECT_EQ(entries["data"][during_request]["detail"]["status"].GetInt(), 200);
+  // Nothing of the API key reaches the trail.
+  const std::string text = gateway_->admin("GET", "/admin/audit?request_id=" + request_id).body;
+  EXPECT_EQ(text.find("primary-key-0123456789"), std::string::npos);
+  expect_error(gateway_->admin("GET", "/admin/audit"), 400, "invalid_request_error",
+               "parameter_missing", "request_id");
+}
+
 TEST_F(IdempotencyTest, ARenewalWhoseAnswerTimedOutIsFoundAtTheSupplier) {
   const HttpReply registered = post("/api/v1/domains", registration("renew-lost.com"));
   ASSERT_EQ(registered.status, 201) << registered.body;

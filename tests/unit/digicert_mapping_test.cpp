@@ -427,6 +427,59 @@ TEST(DigicertMappingTest, ReadsOrderInfoOfTheContractAndOfRiboseinc) {
   expect_bad_response(order_info_from_answer(parse(R"([])")).error());
 }
 
+TEST(DigicertMappingTest, AsksForTheListOfOneCommonNameNewestFirst) {
+  EXPECT_EQ(order_list_target("example.com", 0, 1000),
+            "/order/certificate?filters%5Bcommon_name%5D=example.com&sort=-date_created"
+            "&offset=0&limit=1000");
+  EXPECT_EQ(order_list_target("*.shop-1.example.com", 2000, 1000),
+            "/order/certificate?filters%5Bcommon_name%5D=%2A.shop-1.example.com"
+            "&sort=-date_created&offset=2000&limit=1000");
+}
+
+TEST(DigicertMappingTest, ReadsAListPageOfRiboseincsShape) {
+  // riboseinc spec/fixtures/orders.json (abridged), one row with a "Z" time and no product.
+  const auto page = order_page_from_answer(parse(R"({"orders":[
+      {"id":556729,"certificate":{"common_name":"DigiCert.com",
+                                  "dns_names":["digicert.com","www.digicert.com"],
+                                  "valid_till":"2017-08-19","signature_hash":"sha256"},
+       "status":"issued","date_created":"2014-08-19T18:16:07+00:00",
+       "organization":{"id":117483,"name":"DigiCert, Inc."},"validity_years":3,
+       "product":{"name_id":"ssl_plus","name":"SSL Plus","type":"ssl_certificate"},"price":293},
+      {"id":"556730","certificate":{"common_name":"digicert.com"},"status":"needs_approval",
+       "date_created":"2014-08-20T17:20:59Z"},
+      {"id":556731,"status":"pending","date_created":"20 Aug 2014"}],
+      "page":{"total":31,"limit":1000,"offset":0}})"));
+  ASSERT_TRUE(page.ok()) << page.error().code;
+  EXPECT_EQ(page->total, 31);
+  ASSERT_EQ(page->orders.size(), 3U);
+  const ListedOrder& first = page->orders[0];
+  EXPECT_EQ(first.order_id, "556729");
+  EXPECT_EQ(first.common_name, "digicert.com");
+  EXPECT_EQ(first.dns_names, (std::vector<std::string>{"digicert.com", "www.digicert.com"}));
+  EXPECT_EQ(first.product, "ssl_plus");
+  EXPECT_EQ(first.created_at, at("2014-08-19T18:16:07Z"));
+  EXPECT_EQ(page->orders[1].order_id, "556730");
+  EXPECT_TRUE(page->orders[1].product.empty());
+  EXPECT_EQ(page->orders[1].created_at, at("2014-08-20T17:20:59Z"));
+  // A date that cannot be read is left for the caller to judge.
+  EXPECT_TRUE(page->orders[2].common_name.empty());
+  EXPECT_FALSE(page->orders[2].created_at.has_value());
+
+  // Without a page block the rows are all there is.
+  const auto bare = order_page_from_answer(parse(R"({"orders":[{"id":1}]})"));
+  ASSERT_TRUE(bare.ok());
+  EXPECT_EQ(bare->total, 1);
+
+  for (const char* text :
+       {R"({"page":{"total":0}})", R"({"orders":{}})", R"([])", R"({"orders":[{"id":0}]})",
+        R"({"orders":[{"certificate":{}}]})", R"({"orders":[],"page":{"total":-1}})",
+        R"({"orders":[],"page":{"total":"31"}})"}) {
+    const auto refused = order_page_from_answer(parse(text));
+    ASSERT_FALSE(refused.ok()) << text;
+    expect_bad_response(refused.error());
+  }
+}
+
 TEST(DigicertMappingTest, MapsOrderStatusesAndToleratesUnknownOnes) {
   struct Row {
     const char* status;

@@ -1,3 +1,4 @@
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -457,6 +458,30 @@ TEST(SslciMappingTest, ParsesAndJoinsIds) {
   validations[1].supplier_ref = "43";
   EXPECT_EQ(joined_order_ids(validations), "42,43");
   EXPECT_EQ(joined_order_ids({}), "");
+  // A name without an order (a partly placed order) is left out.
+  validations[0].supplier_ref.clear();
+  EXPECT_EQ(joined_order_ids(validations), "43");
+}
+
+TEST(SslciMappingTest, ReadsTheOrderIdsOfKnownRefs) {
+  EXPECT_EQ(order_ids_of({"42,43", "7", " 8 ,x,,9", ""}),
+            (std::set<std::int64_t>{7, 8, 9, 42, 43}));
+  EXPECT_TRUE(order_ids_of({}).empty());
+}
+
+TEST(SslciMappingTest, FindsTheNewestPendingOrderOfOneNameNotExcluded) {
+  const auto listing = listing_from_answer(parse(R"({"status":true,"pending_orders":[
+      {"order_id":5,"domains":"a.com","status":"pending"},
+      {"order_id":9,"domains":"A.com","status":"verified"},
+      {"order_id":12,"domains":"a.com, b.com","status":"pending"},
+      {"order_id":7,"domains":"a.com","status":"pending"},
+      {"order_id":11,"domains":"www.a.com","status":"pending"}]})"));
+  ASSERT_TRUE(listing.ok());
+  // By id, whatever order the list comes in; only rows of exactly that one name.
+  EXPECT_EQ(newest_order_for(*listing, "a.com", {})->order_id, 9);
+  EXPECT_EQ(newest_order_for(*listing, " A.COM", {9})->order_id, 7);
+  EXPECT_EQ(newest_order_for(*listing, "a.com", {5, 7, 9}), nullptr);
+  EXPECT_EQ(newest_order_for(*listing, "b.com", {}), nullptr);
 }
 
 }  // namespace

@@ -31,6 +31,8 @@ using std::chrono::days;
 constexpr days kRandomValueLifetime{30};
 constexpr days kDomainValidationReuse{397};
 constexpr int kMaxValidityDays = 199;
+// The most orders one page of the list holds [D].
+constexpr std::int64_t kMaxListLimit = 1000;
 
 constexpr std::string_view kPemContentType = "application/x-pem-file";
 
@@ -697,6 +699,35 @@ struct Simulator::State {
     core::json::write(out, "email", "admin@example.com");
   }
 
+  // id, common_name and dns_names (every name, the common name first) of a certificate block.
+  static void write_certificate_names(core::json::Writer& out,
+                                      const CertificateRecord& certificate) {
+    core::json::write(out, "id", certificate.id);
+    core::json::write(out, "common_name", certificate.common_name);
+    core::json::key(out, "dns_names");
+    out.StartArray();
+    for (const std::string& name : certificate.names)
+      core::json::string(out, name);
+    out.EndArray();
+  }
+
+  // "organization":{"id"} of an OV or EV order; nothing for DV (0).
+  static void write_organization_id(core::json::Writer& out, std::int64_t id) {
+    if (id == 0) return;
+    core::json::key(out, "organization");
+    out.StartObject();
+    core::json::write(out, "id", id);
+    out.EndObject();
+  }
+
+  static void write_container(core::json::Writer& out) {
+    core::json::key(out, "container");
+    out.StartObject();
+    core::json::write(out, "id", std::int64_t{1});
+    core::json::write(out, "name", "Simulated Account");
+    out.EndObject();
+  }
+
   static void write_product(core::json::Writer& out, const Product& product) {
     out.StartObject();
     core::json::write(out, "name_id", product.name_id);
@@ -753,11 +784,7 @@ struct Simulator::State {
     core::json::write(out, "username", "sim-admin");
     core::json::write(out, "account_id", std::int64_t{5086723});
     core::json::write(out, "status", "active");
-    core::json::key(out, "container");
-    out.StartObject();
-    core::json::write(out, "id", std::int64_t{1});
-    core::json::write(out, "name", "Simulated Account");
-    out.EndObject();
+    write_container(out);
     core::json::key(out, "access_roles");
     out.StartArray();
     out.StartObject();
@@ -993,8 +1020,7 @@ struct Simulator::State {
     auto& out = body.out();
     out.StartObject();
     core::json::write(out, "id", order->id);
-    core::json::write(out, "status",
-                      order->status_override.empty() ? order->status : order->status_override);
+    core::json::write(out, "status", reported_status(*order));
     core::json::write(out, "date_created", iso_time(order->created));
     core::json::write(out, "is_renewal", order->renewal_of_order_id != 0);
     if (order->renewal_of_order_id != 0) {
@@ -1002,13 +1028,7 @@ struct Simulator::State {
     }
     core::json::key(out, "certificate");
     out.StartObject();
-    core::json::write(out, "id", certificate.id);
-    core::json::write(out, "common_name", certificate.common_name);
-    core::json::key(out, "dns_names");
-    out.StartArray();
-    for (const std::string& name : certificate.names)
-      core::json::string(out, name);
-    out.EndArray();
+    write_certificate_names(out, certificate);
     core::json::write(out, "date_created", iso_time(certificate.created));
     core::json::write(out, "csr", certificate.csr);
     core::json::write(out, "signature_hash", certificate.signature_hash);
@@ -1022,12 +1042,7 @@ struct Simulator::State {
       core::json::write(out, "serial_number", certificate.serial_hex);
     }
     out.EndObject();
-    if (order->organization_id != 0) {
-      core::json::key(out, "organization");
-      out.StartObject();
-      core::json::write(out, "id", order->organization_id);
-      out.EndObject();
-    }
+    write_organization_id(out, order->organization_id);
     core::json::key(out, "product");
     write_product(out, *order->product);
     core::json::write(out, "dcv_method", order->dcv_method);
@@ -1046,6 +1061,140 @@ struct Simulator::State {
     out.EndArray();
     out.EndObject();
     return body.response(200);
+  }
+
+  // GET order/certificate: the account's orders, filtered, sorted and cut into a page.
+  SimResponse list_orders(const SimRequest& request) {
+    const auto query = parse_form(request.query);
+    const auto number = [&query](const char* name, std::int64_t fallback,
+                                 std::int64_t least) -> std::optional<std::int64_t> {
+      const auto found = query.find(name);
+      if (found == query.end()) return fallback;
+      std::int64_t value = 0;
+      const std::string& text = found->second;
+      const auto [end, failure] = std::from_chars(text.data(), text.data() + text.size(), value);
+      if (failure != std::errc() || end != text.data() + text.size() || value < least) {
+        return std::nullopt;
+      }
+      return value;
+    };
+    const auto offset = number("offset", 0, 0);
+    if (!offset) return error(invalid("offset", "must be a whole number, 0 or more."));
+    auto limit = number("limit", kMaxListLimit, 1);
+    if (!limit) return error(invalid("limit", "must be a whole number, 1 or more."));
+    // [I] More than the documented maximum is served as the maximum; page.limit says so.
+    limit = std::min(*limit, kMaxListLimit);
+    const auto filter = [&query](const char* name) -> std::optional<std::string> {
+      const auto found = query.find(std::string("filters[") + name + "]");
+      if (found == query.end()) return std::nullopt;
+      return found->second;
+    };
+    const auto common_name = filter("common_name");
+    const auto status = filter("status");
+    const auto product_name_id = filter("product_name_id");
+
+    std::vector<const Order*> rows;
+    for (auto& [id, order] : orders) {
+      // As fresh as a read of the order would show it.
+      if (const core::Status done = advance(order, options.check_dcv_on_read); !done) {
+        return issuance_failed(done.error());
+      }
+      refresh_expiry(order);
+      if (common_name && !like(*common_name, certificates.at(order.certificate_id).common_name)) {
+        continue;
+      }
+      if (status && lowercase(*status) != lowercase(reported_status(order))) continue;
+      if (product_name_id && *product_name_id != order.product->name_id) continue;
+      rows.push_back(&order);
+    }
+    sort_rows(rows, query.contains("sort") ? query.at("sort") : std::string());
+
+    JsonBody body;
+    auto& out = body.out();
+    out.StartObject();
+    core::json::key(out, "orders");
+    out.StartArray();
+    const auto total = static_cast<std::int64_t>(rows.size());
+    for (std::int64_t i = *offset; i < std::min(total, *offset + *limit); ++i)
+      write_order_row(out, *rows[static_cast<std::size_t>(i)]);
+    out.EndArray();
+    core::json::key(out, "page");
+    out.StartObject();
+    core::json::write(out, "total", total);
+    core::json::write(out, "limit", *limit);
+    core::json::write(out, "offset", *offset);
+    out.EndObject();
+    out.EndObject();
+    return body.response(200);
+  }
+
+  static std::string reported_status(const Order& order) {
+    return order.status_override.empty() ? order.status : order.status_override;
+  }
+
+  // A filter value as SQL's LIKE reads it, case-insensitively: "%" matches any run of
+  // characters ("%example.com" in DigiCert's examples); anything else matches itself.
+  static bool like(std::string_view pattern, std::string_view text) {
+    const std::string wanted = lowercase(pattern);
+    const std::string have = lowercase(text);
+    const std::size_t percent = wanted.find('%');
+    if (percent == std::string::npos) return wanted == have;
+    const std::string_view head = std::string_view(wanted).substr(0, percent);
+    if (!have.starts_with(head)) return false;
+    const std::string_view rest = std::string_view(wanted).substr(percent + 1);
+    for (std::size_t at = head.size(); at <= have.size(); ++at) {
+      if (like(rest, std::string_view(have).substr(at))) return true;
+    }
+    return false;
+  }
+
+  // "+field" or "-field" (order_id, date_created, common_name, status, valid_till). A sort
+  // without its sign, or of another field, is not applied (riboseinc issue #117: the sign is
+  // required): the default order, newest order first, stays. Ties go by id the same way.
+  void sort_rows(std::vector<const Order*>& rows, std::string_view sort) const {
+    const auto by_id = [](const Order* a, const Order* b) { return a->id > b->id; };
+    std::sort(rows.begin(), rows.end(), by_id);
+    if (sort.size() < 2 || (sort.front() != '+' && sort.front() != '-')) return;
+    const bool descending = sort.front() == '-';
+    const std::string_view field = sort.substr(1);
+    const auto key = [&](const Order* order) -> std::string {
+      const CertificateRecord& certificate = certificates.at(order->certificate_id);
+      if (field == "date_created") return iso_time(order->created);
+      if (field == "common_name") return certificate.common_name;
+      if (field == "status") return reported_status(*order);
+      if (field == "valid_till") return certificate.issued ? date_text(certificate.not_after) : "";
+      return {};
+    };
+    if (field != "order_id" && field != "date_created" && field != "common_name" &&
+        field != "status" && field != "valid_till") {
+      return;
+    }
+    std::stable_sort(rows.begin(), rows.end(), [&](const Order* a, const Order* b) {
+      const std::string left = key(a);
+      const std::string right = key(b);
+      if (left != right) return descending ? left > right : left < right;
+      return descending ? a->id > b->id : a->id < b->id;
+    });
+  }
+
+  // One order as the list shows it (riboseinc's orders.json).
+  void write_order_row(core::json::Writer& out, const Order& order) const {
+    const CertificateRecord& certificate = certificates.at(order.certificate_id);
+    out.StartObject();
+    core::json::write(out, "id", order.id);
+    core::json::key(out, "certificate");
+    out.StartObject();
+    write_certificate_names(out, certificate);
+    if (certificate.issued) core::json::write(out, "valid_till", date_text(certificate.not_after));
+    core::json::write(out, "signature_hash", certificate.signature_hash);
+    out.EndObject();
+    core::json::write(out, "status", reported_status(order));
+    core::json::write(out, "date_created", iso_time(order.created));
+    write_organization_id(out, order.organization_id);
+    write_container(out);
+    core::json::key(out, "product");
+    write_product(out, *order.product);
+    out.EndObject();
   }
 
   SimResponse check_dcv(const SimRequest& request) {
@@ -1288,6 +1437,7 @@ const std::vector<Simulator::State::Route>& Simulator::State::routes() {
       {"organization", &State::list_organizations, &State::create_organization, nullptr},
       {"organization/{id}", &State::organization, nullptr, nullptr},
       // {id} is the product's name_id for a POST, the order id for a GET.
+      {"order/certificate", &State::list_orders, nullptr, nullptr},
       {"order/certificate/{id}", &State::get_order, &State::create_order, nullptr},
       {"order/certificate/{id}/check-dcv", nullptr, nullptr, &State::check_dcv},
       {"order/certificate/{id}/dcv-random-value", nullptr, nullptr, &State::random_value},
@@ -1361,7 +1511,7 @@ std::optional<OrderView> Simulator::order(std::int64_t id) const {
   OrderView view;
   view.id = order.id;
   view.status = order.status;
-  view.reported_status = order.status_override.empty() ? order.status : order.status_override;
+  view.reported_status = state_->reported_status(order);
   view.product = std::string(order.product->name_id);
   view.validation_type = std::string(order.product->validation_type);
   view.common_name = certificate.common_name;

@@ -81,7 +81,8 @@ struct OrderView {
 // installed on a server share the simulator's state and keep it alive.
 //
 // Routes under the base path: GET user/me, GET product, GET product/{name_id}, GET and POST
-// organization, GET organization/{id}, POST order/certificate/{product_name_id},
+// organization, GET organization/{id}, GET order/certificate (the list: filters[common_name|
+// status|product_name_id], sort, offset, limit), POST order/certificate/{product_name_id},
 // GET order/certificate/{id}, PUT order/certificate/{id}/check-dcv, .../dcv-random-value,
 // .../status, POST .../reissue, GET certificate/{id}/download/format/{pem_all|pem_noroot|
 // pem_nointermediate}, PUT certificate/{id}/revoke. Anything else is 404 not_found|route.

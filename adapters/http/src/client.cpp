@@ -27,6 +27,7 @@
 
 #include "portico/core/redact.hpp"
 #include "portico/core/webhook.hpp"
+#include "portico/http/request_scope.hpp"
 
 namespace portico::http {
 
@@ -873,6 +874,7 @@ asio::awaitable<core::Result<Response>> Client::send(
   const auto started = SteadyClock::now();
   const auto deadline = started + timeout.value_or(state->options.timeout);
   Exchange exchange;
+  exchange.request_id = request_id_of(co_await asio::this_coro::executor);
   exchange.method = request.method;
   exchange.target = state->redactor.apply(request.target);
   core::Redactor call_redactor;

@@ -57,6 +57,7 @@ struct Response {
 
 // One call as the wire log and health see it, already redacted.
 struct Exchange {
+  std::string request_id;  // of the API request the call was made for (request_scope.hpp)
   std::string method;
   std::string target;
   int status = 0;  // 0 when no response was read

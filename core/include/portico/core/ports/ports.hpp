@@ -6,6 +6,7 @@
 // network threads, so they must not block. Only <boost/asio/awaitable.hpp> is included here:
 // it declares the coroutine type without pulling Asio's implementation into core.
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -90,6 +91,16 @@ class CertificateAuthority {
   // Costs money: an adapter never retries it after the request may have reached the supplier.
   // request.renewal_of set: the order renews that certificate.
   virtual Async<Certificate> order(const CertificateRequest& request) = 0;
+  // After an order() whose outcome is unknown (a timeout or a reset after the request left):
+  // the supplier's current view of an order for exactly request.names() that it accepted at
+  // or after `since` (allowing for clock skew between us and the supplier) and whose
+  // supplier_ref is not among `known_refs` (the orders the gateway already holds); the newest
+  // when there are several. nullopt when the supplier holds no such order: it did not act.
+  // An error when the supplier cannot tell now (unreachable, ...). Changes nothing at the
+  // supplier.
+  virtual Async<std::optional<Certificate>> find_order(
+      const CertificateRequest& request, TimePoint since,
+      const std::vector<std::string>& known_refs) = 0;
   // The supplier's current view; downloads the certificate once issued. Changes nothing there.
   virtual Async<Certificate> refresh(const Certificate& known) = 0;
   // Asks the supplier to check DCV now and moves on whatever passed (a supplier that issues
