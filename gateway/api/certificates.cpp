@@ -328,11 +328,18 @@ std::optional<std::string> open_private_key(const Services& services, std::strin
 net::awaitable<core::Result<store::CertificateRecord>> save_certificate(
     const Services& services, store::CertificateRecord record,
     std::vector<store::EventRecord> events, std::optional<std::string> sealed_key, bool insert,
-    std::optional<NewOrder> order) {
+    std::optional<NewOrder> order, const store::IntentRecord* intent) {
   co_return co_await services.store.write<store::CertificateRecord>(
       [&](store::Database& db) -> core::Result<store::CertificateRecord> {
+        if (intent != nullptr && !settle_intent(db, *intent, record.updated_at)) {
+          return intent_settled_meanwhile();
+        }
         if (insert) {
           store::certificates::insert(db, record);
+          if (!record.renewal_of.empty()) {
+            store::certificates::set_renewed_by(db, record.renewal_of, record.id,
+                                                record.updated_at);
+          }
         } else {
           store::certificates::update(db, record);
         }

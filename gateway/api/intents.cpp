@@ -22,10 +22,10 @@ constexpr std::size_t kNonceBytes = 12;
 constexpr std::chrono::minutes kOpenIntentGrace{15};
 constexpr std::chrono::hours kMaxRecheckInterval{1};
 
-const std::array<const IntentOperation*, 5>& operations() {
-  static const std::array<const IntentOperation*, 5> all = {
-      &kDomainRegisterOperation, &kDomainTransferOperation, &kDomainRenewOperation,
-      &kHostingProvisionOperation, &kHostingRenewOperation};
+const std::array<const IntentOperation*, 6>& operations() {
+  static const std::array<const IntentOperation*, 6> all = {
+      &kDomainRegisterOperation,   &kDomainTransferOperation,   &kDomainRenewOperation,
+      &kCertificateOrderOperation, &kHostingProvisionOperation, &kHostingRenewOperation};
   return all;
 }
 

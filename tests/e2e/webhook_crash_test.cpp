@@ -13,6 +13,7 @@
 
 #include "portico/sim/server.hpp"
 
+#include "e2e/binary_fixture.hpp"
 #include "e2e/gateway_fixture.hpp"
 #include "support/http.hpp"
 #include "support/process.hpp"
@@ -38,21 +39,6 @@ std::string write_config(const TempDir& dir) {
       "keys: { requests_per_second: 0 }\n"  // thousands of calls, as fast as they go
       "webhooks: { allow_private_targets: true, allow_http: true, poll_interval_ms: 200 }\n");
   return path;
-}
-
-// The gateway, its log in a file (request lines would fill a pipe nobody reads); returns the API
-// port from its newest "portico listening" line, 0 when it did not start.
-std::unique_ptr<BackgroundProcess> start_gateway(const std::string& config, const std::string& log,
-                                                 std::uint16_t& api_port) {
-  const std::size_t seen = read_file(log).size();
-  auto gateway = start_logging_to_file({PORTICO_BINARY, "serve", "--config", config}, log);
-  const std::string ready = wait_for_file_line(log, seen, "portico listening", 10s);
-  const std::string field = "api=127.0.0.1:";
-  const std::size_t at = ready.find(field);
-  api_port = at == std::string::npos
-                 ? 0
-                 : static_cast<std::uint16_t>(std::stoi(ready.substr(at + field.size())));
-  return gateway;
 }
 
 // What the receiver saw: every delivery id with the event it carried.
@@ -111,19 +97,14 @@ TEST(WebhookCrashTest, SigkillWithThousandsPendingLosesNoEvent) {
   receiver.inject(
       {.kind = sim::FaultKind::latency, .path_prefix = "/hook", .count = -1, .delay = 40ms});
 
-  const ProcessResult created =
-      run_process({PORTICO_BINARY, "keys", "create", "--config", config, "--partner", "crash"});
-  ASSERT_EQ(created.exit_code, 0) << created.err;
-  std::string key = created.out;
-  while (!key.empty() && key.back() == '\n')
-    key.pop_back();
-  key = key.substr(key.rfind('\n') + 1);
+  const std::string key = create_key_with_cli(config, "crash");
+  ASSERT_FALSE(key.empty());
   const std::vector<std::pair<std::string, std::string>> auth = {
       {"Authorization", "Bearer " + key}};
 
   const std::string log = dir.file("serve.log");
   std::uint16_t port = 0;
-  auto gateway = start_gateway(config, log, port);
+  auto gateway = start_gateway_binary(config, log, port);
   ASSERT_NE(port, 0) << read_file(log);
 
   const HttpReply endpoint =
@@ -169,7 +150,7 @@ TEST(WebhookCrashTest, SigkillWithThousandsPendingLosesNoEvent) {
 
   // Restarted with a fast receiver: every recorded event arrives.
   receiver.clear_faults();
-  gateway = start_gateway(config, log, port);
+  gateway = start_gateway_binary(config, log, port);
   ASSERT_NE(port, 0) << read_file(log);
 
   const std::set<std::string> expected(events_recorded.begin(), events_recorded.end());

@@ -10,6 +10,7 @@
 #include "portico/api/envelope.hpp"
 #include "portico/api/frontend.hpp"
 #include "portico/api/handlers.hpp"
+#include "portico/api/intents.hpp"
 #include "portico/core/contact.hpp"
 #include "portico/core/domain_name.hpp"
 #include "portico/core/ids.hpp"
@@ -233,21 +234,81 @@ BillableAction certificate_billing(const Services& services,
           .quantity = 1};
 }
 
+// What an order's intent keeps beside the request: the certificate it renews, and the key and
+// CSR the gateway generated for it (which exist nowhere else until the order is recorded).
+std::string order_detail(const std::string& renewal_of, const std::optional<std::string>& key,
+                         const std::string& csr) {
+  rapidjson::StringBuffer buffer;
+  core::json::Writer out(buffer);
+  out.StartObject();
+  core::json::write(out, "renewal_of", renewal_of);
+  core::json::write(out, "private_key", key);
+  core::json::write(out, "csr", key ? std::optional(csr) : std::nullopt);
+  out.EndObject();
+  return {buffer.GetString(), buffer.GetSize()};
+}
+
+// Records an order the supplier accepted: the certificate with its first event, its key, the
+// order that bills it, the certificate it renews marked as renewed, and the intent of the call
+// settled, in one transaction. A failed view (a supplier that kept only part of a multi-name
+// order) is recorded unbilled.
+net::awaitable<core::Result<store::CertificateRecord>> record_new_certificate(
+    Services& services, const RequestContext& context, OrderBody order,
+    const adapters::ProviderInstance& instance, core::Certificate placed,
+    const std::optional<std::string>& generated, bool partner_key, const std::string& renewal_of,
+    const store::IntentRecord& intent) {
+  const Principal& partner = context.partner();
+  const core::TimePoint now = services.clock.now();
+  store::CertificateRecord record{.id = intent.object_id,
+                                  .partner_id = partner.partner_id,
+                                  .livemode = partner.livemode,
+                                  .customer_id = order.customer_id,
+                                  .provider_instance = instance.config().name,
+                                  .request = std::move(order.request),
+                                  .certificate = {.supplier_ref = placed.supplier_ref,
+                                                  .status = CertificateStatus::pending_validation},
+                                  .key_source = partner_key ? store::KeySource::partner
+                                                : generated ? store::KeySource::gateway
+                                                            : store::KeySource::supplier,
+                                  .renewal_of = renewal_of,
+                                  .ordered_at = now,
+                                  .created_at = now,
+                                  .updated_at = now};
+  std::optional<std::string> sealed;
+  if (generated) sealed = seal_private_key(services, record.id, *generated);
+  std::optional<std::string> supplier_key;
+  // The first view always announces itself: DCV instructions, or the issued certificate.
+  record.certificate.status = CertificateStatus::pending_issuance;
+  auto events = apply_view(services, record, std::move(placed), context.request_id, supplier_key);
+  if (!events) co_return events.error();
+  if (supplier_key) sealed = std::move(supplier_key);
+  // Named, of the parameter's type: only a plain move happens inside the co_await below.
+  std::optional<NewOrder> billed;
+  if (record.certificate.status != CertificateStatus::failed) {
+    billed = make_order(services, context, certificate_billing(services, record));
+  }
+  co_return co_await save_certificate(services, std::move(record), std::move(*events),
+                                      std::move(sealed), true, std::move(billed), &intent);
+}
+
 // Places the order at the route's instances (failing over only while one cannot be reached)
-// and records it with its first event.
-net::awaitable<core::Result<store::CertificateRecord>> place_order(Services& services,
-                                                                   const RequestContext& context,
-                                                                   OrderBody order,
-                                                                   const std::string& renewal_of) {
+// and records it with its first event. Each instance asked gets an intent of its own, written
+// before the call with the key generated for it.
+net::awaitable<server::Response> place_order(Services& services, RequestContext& context,
+                                             OrderBody order, const std::string& renewal_of) {
   const Principal& partner = context.partner();
   auto instances = route_certificate(services, order.request, partner.livemode);
-  if (!instances) co_return instances.error();
-  if (auto status = check_csr(order.request); !status) co_return status.error();
+  if (!instances) co_return error_response(context.request_id, instances.error());
+  if (auto status = check_csr(order.request); !status) {
+    co_return error_response(context.request_id, status.error());
+  }
   if (auto status = co_await check_customer(services, partner, order.customer_id); !status) {
-    co_return status.error();
+    co_return error_response(context.request_id, status.error());
   }
   const bool partner_key = !order.request.csr.empty();
+  const std::string object_id = core::make_id(core::id_prefix::kCertificate, services.random);
   std::optional<std::string> generated;
+  std::optional<store::IntentRecord> intent;
   adapters::ProviderInstance* used = nullptr;
   core::CertificateRequest& request = order.request;
   auto placed = co_await with_failover<core::Certificate>(
@@ -260,41 +321,34 @@ net::awaitable<core::Result<store::CertificateRecord>> place_order(Services& ser
           if (!key) co_return key.error();
           generated = key->private_key_pem;
         }
+        // The instance before this one certainly did nothing: its intent is over.
+        if (intent) co_await abandon_intent(services, *intent);
+        const IntentStart start{.operation = intent_operation_name::kCertificateOrder,
+                                .provider_instance = instance.config().name,
+                                .lookup = renewal_of.empty() ? request.common_name : renewal_of,
+                                .object_id = object_id,
+                                .detail_json = order_detail(renewal_of, generated, request.csr)};
+        auto opened = co_await open_intent(services, context, start);
+        if (!opened) co_return opened.error();
+        intent = std::move(*opened);
         co_return co_await authority.order(request);
       },
       &used);
-  if (!placed) co_return placed.error();
-
-  const core::TimePoint now = services.clock.now();
-  store::CertificateRecord record{
-      .id = core::make_id(core::id_prefix::kCertificate, services.random),
-      .partner_id = partner.partner_id,
-      .livemode = partner.livemode,
-      .customer_id = order.customer_id,
-      .provider_instance = used->config().name,
-      .request = std::move(order.request),
-      .certificate = {.supplier_ref = placed->supplier_ref,
-                      .status = CertificateStatus::pending_validation},
-      .key_source = partner_key ? store::KeySource::partner
-                    : generated ? store::KeySource::gateway
-                                : store::KeySource::supplier,
-      .renewal_of = renewal_of,
-      .ordered_at = now,
-      .created_at = now,
-      .updated_at = now};
-  std::optional<std::string> sealed;
-  if (generated) sealed = seal_private_key(services, record.id, *generated);
-  std::optional<std::string> supplier_key;
-  // The first view always announces itself: DCV instructions, or the issued certificate.
-  record.certificate.status = CertificateStatus::pending_issuance;
-  auto events = apply_view(services, record, std::move(*placed), context.request_id, supplier_key);
-  if (!events) co_return events.error();
-  if (supplier_key) sealed = std::move(supplier_key);
-  // Named, of the parameter's type: only a plain move happens inside the co_await below.
-  std::optional<NewOrder> billed =
-      make_order(services, context, certificate_billing(services, record));
-  co_return co_await save_certificate(services, std::move(record), std::move(*events),
-                                      std::move(sealed), true, std::move(billed));
+  if (!placed) {
+    if (intent && placed.error().outcome_unknown) {
+      co_return co_await answer_unknown_outcome(services, context, *intent, placed.error());
+    }
+    if (intent) co_await abandon_intent(services, *intent);
+    co_return error_response(context.request_id, placed.error());
+  }
+  auto record = co_await record_new_certificate(services, context, std::move(order), *used,
+                                                std::move(*placed), generated, partner_key,
+                                                renewal_of, *intent);
+  if (!record) {
+    context.intent_unresolved = true;
+    co_return error_response(context.request_id, record.error());
+  }
+  co_return certificate_response(context, 201, *record);
 }
 
 net::awaitable<server::Response> create_certificate(Services& services, RequestContext& context) {
@@ -305,9 +359,8 @@ net::awaitable<server::Response> create_certificate(Services& services, RequestC
   if (!document) co_return error_response(context.request_id, document.error());
   auto order = read_order(*document);
   if (!order) co_return error_response(context.request_id, order.error());
-  auto record = co_await place_order(services, context, std::move(*order), {});
-  if (!record) co_return error_response(context.request_id, record.error());
-  co_return certificate_response(context, 201, *record);
+  const std::string not_a_renewal;
+  co_return co_await place_order(services, context, std::move(*order), not_a_renewal);
 }
 
 net::awaitable<server::Response> list_certificates(Services& services, RequestContext& context) {
@@ -456,6 +509,29 @@ core::Status read_changes(const rapidjson::Value& document, core::CertificateReq
   return check_csr(request);
 }
 
+// A renewal orders the certificate again, with the body's changes.
+core::Result<OrderBody> renewal_order(const store::CertificateRecord& old,
+                                      const rapidjson::Value& document) {
+  OrderBody order{.customer_id = old.customer_id, .request = old.request};
+  order.request.renewal_of = old.certificate.supplier_ref;
+  if (auto changed = read_changes(document, order.request, false); !changed) {
+    return changed.error();
+  }
+  return order;
+}
+
+// A renewal whose outcome is still to be learned blocks another (with or without its key).
+net::awaitable<core::Status> renewal_pending(const Services& services, const std::string& old_id) {
+  co_return co_await services.store.read<core::Ok>([&old_id](store::Database& db) -> core::Status {
+    if (!store::intents::unresolved_for(db, {intent_operation_name::kCertificateOrder}, old_id)) {
+      return core::Ok{};
+    }
+    return Error::conflict("renewal_pending",
+                           "An earlier renewal of this certificate has an outcome the supplier "
+                           "has not confirmed yet; retry once it has.");
+  });
+}
+
 net::awaitable<server::Response> renew_certificate(Services& services, RequestContext& context) {
   if (auto status = no_query(context); !status) {
     co_return error_response(context.request_id, status.error());
@@ -476,19 +552,12 @@ net::awaitable<server::Response> renew_certificate(Services& services, RequestCo
                              Error::conflict("already_renewed", "This certificate is renewed by " +
                                                                     old.renewed_by + "."));
   }
-  OrderBody order{.customer_id = old.customer_id, .request = old.request};
-  order.request.renewal_of = old.certificate.supplier_ref;
-  if (auto changed = read_changes(*document, order.request, false); !changed) {
-    co_return error_response(context.request_id, changed.error());
+  if (auto pending = co_await renewal_pending(services, old.id); !pending) {
+    co_return error_response(context.request_id, pending.error());
   }
-  auto renewal = co_await place_order(services, context, std::move(order), old.id);
-  if (!renewal) co_return error_response(context.request_id, renewal.error());
-  old.renewed_by = renewal->id;
-  old.updated_at = services.clock.now();
-  if (auto saved = co_await save_certificate(services, std::move(old), {}, std::nullopt); !saved) {
-    co_return error_response(context.request_id, saved.error());
-  }
-  co_return certificate_response(context, 201, *renewal);
+  auto order = renewal_order(old, *document);
+  if (!order) co_return error_response(context.request_id, order.error());
+  co_return co_await place_order(services, context, std::move(*order), old.id);
 }
 
 net::awaitable<server::Response> reissue_certificate(Services& services, RequestContext& context) {
@@ -605,7 +674,81 @@ net::awaitable<server::Response> get_private_key(Services& services, RequestCont
   });
 }
 
+// An order whose answer was lost happened when the supplier now holds an order for exactly
+// its names, placed since the call, that is not already one of the gateway's.
+net::awaitable<Resolution> resume_order(Services& services, RequestContext& context,
+                                        const store::IntentRecord& intent,
+                                        const IntentRequest& request) {
+  auto document = core::json::parse(request.body.empty() ? std::string_view("{}") : request.body);
+  if (!document) co_return Resolution::unknown(document.error());
+  const std::string renewal_of =
+      core::json::string_of(core::json::member(request.detail, "renewal_of")).value_or("");
+  std::optional<OrderBody> order;
+  if (renewal_of.empty()) {
+    auto read = read_order(*document);
+    if (!read) co_return Resolution::unknown(read.error());
+    order = std::move(*read);
+  } else {
+    auto old = co_await services.store.read<store::CertificateRecord>(
+        [&](store::Database& db) -> core::Result<store::CertificateRecord> {
+          auto found =
+              store::certificates::find(db, intent.partner_id, intent.livemode, renewal_of);
+          if (!found) return Error::not_found("Certificate not found.");
+          return std::move(*found);
+        });
+    if (!old) co_return Resolution::unknown(old.error());
+    auto read = renewal_order(*old, *document);
+    if (!read) co_return Resolution::unknown(read.error());
+    order = std::move(*read);
+  }
+  const bool partner_key = !order->request.csr.empty();
+  const auto generated = core::json::string_of(core::json::member(request.detail, "private_key"));
+  if (generated) {
+    order->request.csr =
+        core::json::string_of(core::json::member(request.detail, "csr")).value_or("");
+  }
+  const auto found = services.providers.find(intent.provider_instance);
+  if (found == services.providers.end() || found->second->certificate_authority() == nullptr) {
+    co_return Resolution::unknown(Error::upstream(
+        503, "supplier_not_configured", "The supplier of this order is no longer configured."));
+  }
+  adapters::ProviderInstance& instance = *found->second;
+  const core::CertificateRequest& wanted = order->request;
+  auto known = co_await services.store.read<std::vector<std::string>>(
+      [&](store::Database& db) -> core::Result<std::vector<std::string>> {
+        return store::certificates::supplier_refs(db, intent.provider_instance, wanted.common_name);
+      });
+  if (!known) co_return Resolution::unknown(known.error());
+  auto view =
+      co_await instance.certificate_authority()->find_order(wanted, intent.created_at, *known);
+  if (!view) co_return Resolution::unknown(view.error());
+  if (!view->has_value()) co_return Resolution::absent();
+  auto record = co_await record_new_certificate(services, context, std::move(*order), instance,
+                                                std::move(**view), generated, partner_key,
+                                                renewal_of, intent);
+  if (!record) co_return Resolution::unknown(record.error());
+  co_return Resolution::happened(certificate_response(context, 201, *record));
+}
+
+net::awaitable<server::Response> answer_order(Services& services, RequestContext& context,
+                                              const store::IntentRecord& intent) {
+  auto record = co_await services.store.read<store::CertificateRecord>(
+      [&intent](store::Database& db) -> core::Result<store::CertificateRecord> {
+        auto found =
+            store::certificates::find(db, intent.partner_id, intent.livemode, intent.object_id);
+        if (!found) return Error::not_found("Certificate not found.");
+        return std::move(*found);
+      });
+  if (!record) co_return error_response(context.request_id, record.error());
+  co_return certificate_response(context, 201, *record);
+}
+
 }  // namespace
+
+const IntentOperation kCertificateOrderOperation{.name = intent_operation_name::kCertificateOrder,
+                                                 .resume = resume_order,
+                                                 .answer = answer_order,
+                                                 .confirm = nullptr};
 
 void add_certificate_routes(Router& router, Services& services) {
   const auto add = [&](const char* method, const char* pattern, ServiceHandler handler) {

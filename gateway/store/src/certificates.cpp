@@ -331,6 +331,27 @@ std::vector<CertificateRecord> due(Database& db, core::TimePoint now, int limit)
   return found;
 }
 
+void set_renewed_by(Database& db, std::string_view id, std::string_view renewed_by,
+                    core::TimePoint now) {
+  Statement update = db.prepare(
+      "UPDATE objects SET data = json_set(data, '$.renewed_by', ?), updated_at = ? "
+      "WHERE id = ? AND kind = 'certificate'");
+  update.bind(1, renewed_by).bind(2, unix_millis(now)).bind(3, id).step();
+  if (db.changes() != 1) throw StoreError("no certificate row " + std::string(id));
+}
+
+std::vector<std::string> supplier_refs(Database& db, std::string_view provider_instance,
+                                       std::string_view common_name) {
+  Statement query = db.prepare(
+      "SELECT supplier_ref FROM objects WHERE kind = 'certificate' AND provider_instance = ? "
+      "AND name = ? AND supplier_ref IS NOT NULL");
+  query.bind(1, provider_instance).bind(2, common_name);
+  std::vector<std::string> refs;
+  while (query.step())
+    refs.push_back(query.column_text(0));
+  return refs;
+}
+
 }  // namespace certificates
 
 namespace private_keys {

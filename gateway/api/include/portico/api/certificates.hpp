@@ -13,6 +13,7 @@
 #include "portico/core/json.hpp"
 #include "portico/store/certificates.hpp"
 #include "portico/store/domains.hpp"
+#include "portico/store/idempotency.hpp"
 
 // What the certificate handlers and the certificate job share: routing by product, loading a
 // partner's certificate, applying a supplier's view (with its events and the next check), the
@@ -63,12 +64,15 @@ std::string seal_private_key(const Services& services, std::string_view object_i
 std::optional<std::string> open_private_key(const Services& services, std::string_view object_id,
                                             std::string_view sealed);
 
-// Writes the record (insert when `insert`), a sealed key, the events and the order that bills
-// it (a new order or renewal) in one transaction.
+// Writes the record (insert when `insert`: then the certificate it renews, if any, is marked
+// renewed by it), a sealed key, the events and the order that bills it (a new order or
+// renewal) in one transaction, which also settles the intent of the supplier call when there
+// is one.
 boost::asio::awaitable<core::Result<store::CertificateRecord>> save_certificate(
     const Services& services, store::CertificateRecord record,
     std::vector<store::EventRecord> events, std::optional<std::string> sealed_key,
-    bool insert = false, std::optional<NewOrder> order = std::nullopt);
+    bool insert = false, std::optional<NewOrder> order = std::nullopt,
+    const store::IntentRecord* intent = nullptr);
 
 // The public `certificate` object; names and dates of an issued certificate are read from
 // its PEM.

@@ -54,6 +54,13 @@ std::optional<Page<CertificateRecord>> list(Database& db, std::string_view partn
                                             std::optional<std::string_view> starting_after);
 // Certificates whose next check is due at `now`, the most overdue first.
 std::vector<CertificateRecord> due(Database& db, core::TimePoint now, int limit);
+// Marks `id` as renewed by `renewed_by`, touching nothing else of its row.
+void set_renewed_by(Database& db, std::string_view id, std::string_view renewed_by,
+                    core::TimePoint now);
+// The supplier references of the orders an instance holds for a common name (any partner):
+// what a supplier's list may show that is already mapped here.
+std::vector<std::string> supplier_refs(Database& db, std::string_view provider_instance,
+                                       std::string_view common_name);
 }  // namespace certificates
 
 // Private keys, sealed by the caller (core::crypto::aes256_gcm_seal bound to the object id).
