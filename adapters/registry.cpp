@@ -1,23 +1,49 @@
 #include "portico/adapters/registry.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace portico::adapters {
 
 void Health::record(const http::Exchange& exchange) {
   std::lock_guard lock(mutex_);
+  if (exchange.rate_limit_waited) ++state_.rate_limit_waits;
+  // Refused before anything was sent: the supplier did nothing, so neither a call nor a failure.
+  if (exchange.attempts == 0) {
+    if (exchange.error_code == "upstream_circuit_open") {
+      ++state_.circuit_refusals;
+      return;
+    }
+    if (exchange.error_code == "upstream_busy") {
+      ++state_.busy_refusals;
+      return;
+    }
+    if (exchange.error_code == "upstream_rate_limited") {
+      ++state_.rate_limit_refusals;
+      return;
+    }
+  }
+  state_.retries += std::max(0, exchange.attempts - 1);
   ++state_.calls;
-  latency_total_ms_ += static_cast<double>(exchange.elapsed.count());
-  state_.mean_latency_ms = latency_total_ms_ / static_cast<double>(state_.calls);
-  // A supplier that answers 5xx is failing even though the exchange itself completed.
-  if (exchange.ok && exchange.status < 500) {
-    state_.last_success = clock_.now();
-  } else {
+  state_.latency_total_ms += static_cast<double>(exchange.elapsed.count());
+  // A supplier that answers 5xx is failing even though the exchange itself completed; a 4xx
+  // (429 too) is the supplier answering, as the circuit breaker sees it.
+  const bool failed = !exchange.ok || exchange.status >= 500;
+  recent_.add(exchange.elapsed, failed);
+  if (failed) {
     ++state_.failures;
     state_.last_failure = clock_.now();
     state_.last_error_code = exchange.error_code.empty() ? "http_" + std::to_string(exchange.status)
                                                          : exchange.error_code;
+  } else {
+    state_.last_success = clock_.now();
   }
+}
+
+void Health::record_circuit(core::CircuitState state) {
+  std::lock_guard lock(mutex_);
+  state_.circuit = state;
+  state_.circuit_since = clock_.now();
 }
 
 void Health::record_balance(const core::Result<core::Money>& balance) {
@@ -33,7 +59,11 @@ void Health::record_balance(const core::Result<core::Money>& balance) {
 
 HealthSnapshot Health::snapshot() const {
   std::lock_guard lock(mutex_);
-  return state_;
+  HealthSnapshot snapshot = state_;
+  snapshot.error_rate = recent_.error_rate();
+  snapshot.latency_p50 = recent_.latency_quantile(0.5);
+  snapshot.latency_p99 = recent_.latency_quantile(0.99);
+  return snapshot;
 }
 
 void Registry::add(ProviderType type) {
@@ -74,6 +104,14 @@ std::map<std::string, std::unique_ptr<ProviderInstance>, std::less<>> Registry::
     options.timeout = provider.timeout;
     options.max_connections = static_cast<std::size_t>(provider.max_concurrency);
     options.secrets = provider.secret_values();
+    options.retry = provider.retries;
+    options.random = &dependencies.random;
+    options.circuit_breaker = provider.circuit_breaker;
+    options.on_circuit_change = [health](core::CircuitState state) {
+      health->record_circuit(state);
+    };
+    options.rate_limits = provider.rate_limits;
+    options.max_queue = static_cast<std::size_t>(provider.max_queue);
     options.on_exchange = [health, &provider,
                            sink = dependencies.on_exchange](const http::Exchange& exchange) {
       health->record(exchange);

@@ -126,6 +126,7 @@ App::App(config::Config config, const adapters::Registry& registry, Dependencies
         out.StartObject();
         core::json::write(out, "status", exchange.status);
         core::json::write(out, "ms", static_cast<std::int64_t>(exchange.elapsed.count()));
+        core::json::write(out, "attempts", static_cast<std::int64_t>(exchange.attempts));
         core::json::write(out, "error", exchange.error_code);
         core::json::write(out, "request", exchange.request_text);
         core::json::write(out, "response", exchange.response_text);

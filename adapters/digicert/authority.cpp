@@ -165,8 +165,10 @@ core::Async<std::optional<std::int64_t>> Authority::organization_for(
     }
     co_return Id(settings_.organization_id);
   }
+  // DigiCert answers the existing organization's id for a matching one (de-duplication, no
+  // skip_duplicate_org_check sent): creating it twice creates one.
   auto answer = co_await client_.json("POST", "/organization",
-                                      organization_body(*request.organization), Effect::write);
+                                      organization_body(*request.organization), Effect::idempotent);
   if (!answer.ok()) co_return std::move(answer).error();
   auto id = organization_id_from_answer(*answer);
   if (!id.ok()) co_return unknown_outcome(std::move(id).error());
@@ -359,7 +361,9 @@ core::Async<Certificate> Authority::verify(const Certificate& known) {
     co_return co_await refresh(known);  // nothing to check: report where the order stands
   }
 
-  auto reply = co_await client_.send("PUT", order_path(known.supplier_ref) + "/check-dcv");
+  // Checking again changes nothing more: it issues at most once, then reports issued.
+  auto reply = co_await client_.send("PUT", order_path(known.supplier_ref) + "/check-dcv", {},
+                                     Effect::idempotent);
   if (!reply.ok()) co_return std::move(reply).error();
   DcvCheck check;
   if (success(reply->status)) {

@@ -53,7 +53,8 @@ Client::Client(http::Client& http, const core::Clock& clock, core::Secret api_ke
     base_path_.pop_back();
 }
 
-core::Async<Reply> Client::send(std::string method, std::string path, std::string body) {
+core::Async<Reply> Client::send(std::string method, std::string path, std::string body,
+                                Effect effect) {
   if (const auto left = cool_down_->remaining()) co_return rate_limited(*left);
 
   http::Request request;
@@ -64,6 +65,7 @@ core::Async<Reply> Client::send(std::string method, std::string path, std::strin
   // On every call, GET included, as go-certcentral sends it.
   request.headers.push_back({"Content-Type", "application/json"});
   request.body = std::move(body);
+  request.retry_safe = effect != Effect::write;
 
   auto response = co_await http_.send(std::move(request));
   if (!response.ok()) co_return std::move(response).error();
@@ -77,8 +79,8 @@ core::Async<Reply> Client::send(std::string method, std::string path, std::strin
 
 core::Async<rapidjson::Document> Client::json(std::string method, std::string path,
                                               std::string body, Effect effect) {
-  const bool write = effect == Effect::write;
-  auto reply = co_await send(std::move(method), std::move(path), std::move(body));
+  const bool write = effect != Effect::read;
+  auto reply = co_await send(std::move(method), std::move(path), std::move(body), effect);
   if (!reply.ok()) co_return transport_error(std::move(reply).error(), write);
   if (!success(reply->status)) co_return error_from_reply(reply->status, reply->body, write);
   if (blank(reply->body)) co_return rapidjson::Document();  // 204, or a 201 without a body
@@ -88,7 +90,7 @@ core::Async<rapidjson::Document> Client::json(std::string method, std::string pa
 }
 
 core::Async<std::string> Client::text(std::string path) {
-  auto reply = co_await send("GET", std::move(path));
+  auto reply = co_await send("GET", std::move(path), {}, Effect::read);
   if (!reply.ok()) co_return transport_error(std::move(reply).error(), false);
   if (!success(reply->status)) co_return error_from_reply(reply->status, reply->body, false);
   co_return std::move(reply->body);

@@ -18,9 +18,14 @@
 // {"errors":[...]}, and a cool-down after a 429 shared by every call of the instance.
 namespace portico::adapters::digicert {
 
-// Whether a call can change something at the supplier (order, reissue, revoke, cancel,
-// organization): an answer to it that cannot be read leaves the outcome unknown.
-enum class Effect { read, write };
+// What a call does at the supplier, which decides whether the HTTP client may send it again
+// after a failure (docs/upstreams/digicert.md, "Retries") and whether an answer that cannot be
+// read leaves the outcome unknown.
+enum class Effect {
+  read,        // changes nothing: retried; nothing to reconcile
+  idempotent,  // changes something, but sending it again changes nothing more: retried
+  write,       // acts each time it is sent (order, reissue, revoke, cancel): never retried
+};
 
 // What the supplier answered, whatever its status.
 struct Reply {
@@ -59,7 +64,7 @@ class Client {
   // One call; any HTTP status comes back as a Reply except 429, which starts the cool-down
   // and is 503 upstream_rate_limited (so is every call during the cool-down, without
   // reaching the supplier). Transport errors are the HTTP client's.
-  core::Async<Reply> send(std::string method, std::string path, std::string body = {});
+  core::Async<Reply> send(std::string method, std::string path, std::string body, Effect effect);
 
   // A call that answers JSON: 2xx with a JSON body is the document, 2xx with an empty body
   // (204, some 201) a null document, never parsed; other statuses are normalized errors

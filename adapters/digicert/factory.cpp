@@ -37,6 +37,9 @@ void register_type(Registry& registry) {
                    {"organization_id", config::FieldKind::integer, true,
                     "the validated organization", 1, INT64_MAX}};
   schema.requires_source_address = false;
+  // Published per API key, both rolling (docs/upstreams/digicert.md, "Rate limits").
+  schema.default_rate_limits = {{.requests = 100, .per = std::chrono::seconds(5)},
+                                {.requests = 1000, .per = std::chrono::minutes(3)}};
   registry.add({std::move(schema),
                 [](const config::ProviderConfig& provider, std::unique_ptr<http::Client> client,
                    std::shared_ptr<Health> health, const Dependencies& dependencies) {

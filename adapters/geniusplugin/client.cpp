@@ -1,7 +1,9 @@
 #include "geniusplugin/client.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
+#include <string_view>
 #include <utility>
 
 #include "portico/core/json.hpp"
@@ -14,6 +16,12 @@ namespace {
 
 constexpr int kHttpOk = 200;
 constexpr std::size_t kIvSize = 16;
+
+// The endpoints that only read (docs/upstreams/geniusplugin.md, "Endpoints"), POSTs like every
+// other: the HTTP client may send them again after a failure. Every other endpoint changes a
+// package, and sent twice it either acts twice (autoregister, renew: paid) or answers an error
+// for what the first one did (suspended, delete).
+constexpr std::array<std::string_view, 3> kReadOnlyEndpoints = {"connection", "getcredit", "list"};
 
 }  // namespace
 
@@ -51,6 +59,8 @@ core::Async<Answer> Client::call(std::string_view endpoint, std::string_view dom
   request.headers.push_back({"Accept", "application/json"});
   request.body = encode_form(form);
   request.redact = std::move(sensitive);
+  request.retry_safe = std::find(kReadOnlyEndpoints.begin(), kReadOnlyEndpoints.end(), endpoint) !=
+                       kReadOnlyEndpoints.end();
 
   auto response = co_await http_.send(std::move(request));
   if (!response.ok()) co_return std::move(response).error();

@@ -44,6 +44,9 @@ core::Async<rapidjson::Document> Client::send(std::string method, std::string ac
   }
   request.headers.push_back({"Accept", "application/json"});
   request.body = std::move(body);
+  // Reads (GETs, and the POSTs that only read: lookup, sync, transfersync) may be sent again
+  // after a failure; writes never: the API documents no idempotent write.
+  request.retry_safe = !write;
 
   auto response = co_await http_.send(std::move(request));
   if (!response.ok()) co_return std::move(response).error();  // transport errors as they are

@@ -93,6 +93,9 @@ core::Async<Client::Reply> Client::exchange(std::string method, std::string body
   request.headers.push_back({"Accept", "application/json"});
   if (has_body) request.headers.push_back({"Content-Type", "application/json"});
   request.body = std::move(body);
+  // The list (GET) and the confirmation (PUT: it only checks the challenge) may be sent again
+  // after a failure; a new order, finalize and DELETE never.
+  request.retry_safe = !write;
 
   auto response = co_await http_.send(std::move(request));
   if (!response.ok()) {

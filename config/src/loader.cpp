@@ -25,7 +25,8 @@ constexpr std::size_t kMaxConfigBytes = 4 << 20;
 constexpr std::string_view kSslProducts[] = {"dv", "ov", "ev", "wildcard", "multi"};
 constexpr std::string_view kCommonProviderKeys[] = {
     "type",    "endpoint",        "timeout_ms",     "ca_file",
-    "sandbox", "max_concurrency", "source_address", "credit_floor"};
+    "sandbox", "max_concurrency", "source_address", "credit_floor",
+    "retries", "circuit_breaker", "rate_limits",    "max_queue"};
 // A supplier's balance is read in the currency of its account, which the config does not
 // name: a floor is taken with the two decimals of most currencies.
 constexpr int kCreditFloorExponent = 2;
@@ -308,6 +309,58 @@ KeysConfig read_keys(const Context& context, MapReader& root) {
   return keys;
 }
 
+core::RetryPolicy read_retries(MapReader& provider) {
+  core::RetryPolicy retries;
+  std::optional<MapReader> block = provider.map("retries");
+  if (!block) return retries;
+  retries.max_attempts =
+      static_cast<int>(block->integer("max_attempts", 1, 10).value_or(retries.max_attempts));
+  retries.base_delay =
+      milliseconds(block->integer("base_delay_ms", 1, 60000).value_or(retries.base_delay.count()));
+  retries.max_delay =
+      milliseconds(block->integer("max_delay_ms", 1, 600000).value_or(retries.max_delay.count()));
+  if (retries.max_delay < retries.base_delay) {
+    block->fail("'max_delay_ms' must not be less than 'base_delay_ms'");
+  }
+  block->finish();
+  return retries;
+}
+
+core::CircuitBreakerPolicy read_circuit_breaker(MapReader& provider) {
+  core::CircuitBreakerPolicy policy;
+  std::optional<MapReader> block = provider.map("circuit_breaker");
+  if (!block) return policy;
+  policy.failure_rate_percent = static_cast<int>(
+      block->integer("failure_rate_percent", 1, 100).value_or(policy.failure_rate_percent));
+  policy.min_calls =
+      static_cast<int>(block->integer("min_calls", 1, 100000).value_or(policy.min_calls));
+  policy.window =
+      milliseconds(block->integer("window_ms", 100, 3600000).value_or(policy.window.count()));
+  policy.open_for =
+      milliseconds(block->integer("open_ms", 10, 3600000).value_or(policy.open_for.count()));
+  policy.half_open_probes = static_cast<int>(
+      block->integer("half_open_probes", 1, 100).value_or(policy.half_open_probes));
+  block->finish();
+  return policy;
+}
+
+// `rate_limits: [{requests: 100, per_ms: 5000}, ...]` replaces the type's published limits;
+// `rate_limits: []` turns them off.
+std::vector<core::RateLimit> read_rate_limits(const Context& context, MapReader& provider,
+                                              const std::vector<core::RateLimit>& defaults) {
+  const std::optional<Value> list = provider.find("rate_limits");
+  if (!list) return defaults;
+  std::vector<core::RateLimit> limits;
+  if (list->node.IsSequence() && list->node.size() == 0) return limits;
+  for (const Value& item : detail::read_list(context, *list)) {
+    MapReader limit(context, item);
+    limits.push_back({.requests = static_cast<int>(*limit.integer("requests", 1, 100000, true)),
+                      .per = milliseconds(*limit.integer("per_ms", 1, 86400000, true))});
+    limit.finish();
+  }
+  return limits;
+}
+
 void read_setting(const Context& context, MapReader& block, const FieldSpec& field,
                   ProviderConfig& provider) {
   constexpr std::int64_t kDefaultMaxSecret = 65536;
@@ -387,6 +440,11 @@ ProviderConfig read_provider(const Context& context, MapReader& block, std::stri
   if (const std::optional<Value> floor = block.find("credit_floor")) {
     provider.credit_floor = read_amount(context, *floor, kCreditFloorExponent, "credit_floor");
   }
+  provider.retries = read_retries(block);
+  provider.circuit_breaker = read_circuit_breaker(block);
+  provider.rate_limits = read_rate_limits(context, block, schema->second.default_rate_limits);
+  provider.max_queue =
+      static_cast<int>(block.integer("max_queue", 0, 100000).value_or(provider.max_queue));
 
   for (const FieldSpec& field : schema->second.fields)
     read_setting(context, block, field, provider);

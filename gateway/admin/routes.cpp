@@ -1,5 +1,7 @@
 #include "portico/admin/routes.hpp"
 
+#include <algorithm>
+
 #include <boost/beast/http/field.hpp>
 
 #include "portico/admin/accounts.hpp"
@@ -40,15 +42,6 @@ void write_key(core::json::Writer& out, const store::ApiKeyRecord& key) {
   }
 }
 
-void write_time(core::json::Writer& out, std::string_view name,
-                const std::optional<core::TimePoint>& at) {
-  if (at) {
-    core::json::write(out, name, core::format_rfc3339(*at));
-  } else {
-    core::json::write_null(out, name);
-  }
-}
-
 // The prepaid balance is under the instance's configured floor.
 bool credit_low(const config::ProviderConfig& provider, const adapters::HealthSnapshot& snapshot) {
   return provider.credit_floor && snapshot.balance &&
@@ -65,7 +58,7 @@ void write_credit(core::json::Writer& out, const config::ProviderConfig& provide
     out.StartObject();
     core::json::write(out, "amount", snapshot.balance->amount_minor);
     core::json::write(out, "currency", snapshot.balance->currency);
-    write_time(out, "checked_at", snapshot.balance_checked_at);
+    core::json::write_time(out, "checked_at", snapshot.balance_checked_at);
     if (provider.credit_floor) {
       core::json::write(out, "floor", *provider.credit_floor);
     } else {
@@ -81,9 +74,72 @@ void write_credit(core::json::Writer& out, const config::ProviderConfig& provide
   }
 }
 
-// GET /admin/health: 200 while the database answers, 503 when it does not; each provider
-// instance as far as its calls tell, and warnings (a balance under its floor) that need an
-// operator but do not stop serving.
+void write_latency(core::json::Writer& out, std::string_view name,
+                   const std::optional<std::chrono::milliseconds>& latency) {
+  if (latency) {
+    core::json::write(out, name, static_cast<std::int64_t>(latency->count()));
+  } else {
+    core::json::write_null(out, name);
+  }
+}
+
+// One provider instance as far as its calls tell: its circuit, recent error rate and
+// latency, what the resilience layer refused or delayed, and its credit.
+void write_provider(core::json::Writer& out, const std::string& name,
+                    const config::ProviderConfig& provider,
+                    const adapters::HealthSnapshot& snapshot) {
+  out.StartObject();
+  core::json::write(out, "name", name);
+  core::json::write(out, "type", provider.type);
+  core::json::write(out, "origin", provider.endpoint.origin());
+  core::json::write(out, "sandbox", provider.sandbox);
+  // "unknown" until a call tells; then the outcome of the latest call decides.
+  std::string_view state = "unknown";
+  if (snapshot.last_success || snapshot.last_failure) {
+    state = (snapshot.last_failure.value_or(core::TimePoint{}) >
+             snapshot.last_success.value_or(core::TimePoint{}))
+                ? "failing"
+                : "ok";
+  }
+  core::json::write(out, "state", state);
+  core::json::key(out, "circuit");
+  out.StartObject();
+  core::json::write(out, "state", core::circuit_state_name(snapshot.circuit));
+  core::json::write_time(out, "since", snapshot.circuit_since);
+  out.EndObject();
+  core::json::write(out, "calls", snapshot.calls);
+  core::json::write(out, "failures", snapshot.failures);
+  // Over the latest calls (adapters::Health::kRecentCalls), as latency_ms.
+  core::json::key(out, "error_rate");
+  out.Double(snapshot.error_rate);
+  core::json::key(out, "latency_ms");
+  out.StartObject();
+  write_latency(out, "p50", snapshot.latency_p50);
+  write_latency(out, "p99", snapshot.latency_p99);
+  out.EndObject();
+  core::json::write(out, "retries", snapshot.retries);
+  core::json::key(out, "refused");
+  out.StartObject();
+  core::json::write(out, "circuit_open", snapshot.circuit_refusals);
+  core::json::write(out, "busy", snapshot.busy_refusals);
+  core::json::write(out, "rate_limited", snapshot.rate_limit_refusals);
+  out.EndObject();
+  core::json::write(out, "rate_limit_waits", snapshot.rate_limit_waits);
+  core::json::write_time(out, "last_success_at", snapshot.last_success);
+  core::json::write_time(out, "last_failure_at", snapshot.last_failure);
+  if (snapshot.last_error_code.empty()) {
+    core::json::write_null(out, "last_error");
+  } else {
+    core::json::write(out, "last_error", snapshot.last_error_code);
+  }
+  write_credit(out, provider, snapshot);
+  out.EndObject();
+}
+
+// GET /admin/health: 200 while the database answers ("ok", or "degraded" while some instance's
+// circuit is open: it is refusing calls), 503 when it does not; each provider instance as far
+// as its calls tell, and warnings (a balance under its floor) that need an operator but do not
+// stop serving.
 net::awaitable<Response> health(api::Services& services, RequestContext& context) {
   auto database = co_await services.store.read<core::Ok>([](store::Database& db) -> core::Status {
     db.exec("SELECT count(*) FROM schema_migrations");
@@ -99,10 +155,17 @@ net::awaitable<Response> health(api::Services& services, RequestContext& context
         return Outbox{.pending = store::webhook_deliveries::pending_count(db),
                       .next_due = store::webhook_deliveries::next_due(db)};
       });
+  std::vector<adapters::HealthSnapshot> snapshots;
+  bool circuit_open = false;
+  for (const auto& [name, instance] : services.providers) {
+    snapshots.push_back(instance->health().snapshot());
+    circuit_open = circuit_open || snapshots.back().circuit == core::CircuitState::open;
+  }
+  const std::string_view status = !database_ok ? "unavailable" : circuit_open ? "degraded" : "ok";
   Response response =
       api::data_response(context.request_id, database_ok ? 200 : 503, [&](core::json::Writer& out) {
         core::json::write(out, "object", "health");
-        core::json::write(out, "status", database_ok ? "ok" : "unavailable");
+        core::json::write(out, "status", status);
         core::json::key(out, "database");
         out.StartObject();
         core::json::write(out, "status", database_ok ? "ok" : "unavailable");
@@ -111,55 +174,25 @@ net::awaitable<Response> health(api::Services& services, RequestContext& context
         std::vector<std::pair<std::string, std::string>> low_credit;  // provider, message
         core::json::key(out, "providers");
         out.StartArray();
+        auto snapshot = snapshots.begin();
         for (const auto& [name, instance] : services.providers) {
-          const adapters::HealthSnapshot snapshot = instance->health().snapshot();
-          if (credit_low(instance->config(), snapshot)) {
-            const std::string& currency = snapshot.balance->currency;
+          if (credit_low(instance->config(), *snapshot)) {
+            const std::string& currency = snapshot->balance->currency;
             low_credit.emplace_back(
                 name, "The prepaid balance (" +
-                          api::format_amount(snapshot.balance->amount_minor, currency) + " " +
+                          api::format_amount(snapshot->balance->amount_minor, currency) + " " +
                           currency + ") is under the floor of " +
                           api::format_amount(*instance->config().credit_floor, currency) +
                           ": top up the account before orders fail.");
           }
-          out.StartObject();
-          core::json::write(out, "name", name);
-          core::json::write(out, "type", instance->config().type);
-          core::json::write(out, "origin", instance->config().endpoint.origin());
-          core::json::write(out, "sandbox", instance->config().sandbox);
-          // "unknown" until a call tells; then the outcome of the latest call decides.
-          std::string_view state = "unknown";
-          if (snapshot.last_success || snapshot.last_failure) {
-            state = (snapshot.last_failure.value_or(core::TimePoint{}) >
-                     snapshot.last_success.value_or(core::TimePoint{}))
-                        ? "failing"
-                        : "ok";
-          }
-          core::json::write(out, "state", state);
-          core::json::write(out, "calls", snapshot.calls);
-          core::json::write(out, "failures", snapshot.failures);
-          core::json::key(out, "error_rate");
-          out.Double(snapshot.calls == 0 ? 0.0
-                                         : static_cast<double>(snapshot.failures) /
-                                               static_cast<double>(snapshot.calls));
-          core::json::key(out, "mean_latency_ms");
-          out.Double(snapshot.mean_latency_ms);
-          write_time(out, "last_success_at", snapshot.last_success);
-          write_time(out, "last_failure_at", snapshot.last_failure);
-          if (snapshot.last_error_code.empty()) {
-            core::json::write_null(out, "last_error");
-          } else {
-            core::json::write(out, "last_error", snapshot.last_error_code);
-          }
-          write_credit(out, instance->config(), snapshot);
-          out.EndObject();
+          write_provider(out, name, instance->config(), *snapshot++);
         }
         out.EndArray();
         if (outbox) {
           core::json::key(out, "webhooks");
           out.StartObject();
           core::json::write(out, "pending", outbox->pending);
-          write_time(out, "next_due_at", outbox->next_due);
+          core::json::write_time(out, "next_due_at", outbox->next_due);
           out.EndObject();
         } else {
           core::json::write_null(out, "webhooks");
@@ -178,10 +211,92 @@ net::awaitable<Response> health(api::Services& services, RequestContext& context
   co_return response;
 }
 
+// Each provider instance's series, the same truths as the health endpoint, labelled by
+// instance name (the config's: [a-z0-9_-], no escaping needed). Counts are written exactly.
+std::string provider_metrics(const api::Providers& providers) {
+  std::string out;
+  const auto family = [&out](std::string_view metric, std::string_view type,
+                             std::string_view help) {
+    out.append("# HELP ").append(metric).append(" ").append(help).append("\n");
+    out.append("# TYPE ").append(metric).append(" ").append(type).append("\n");
+  };
+  const auto sample = [&out](std::string_view metric, const std::string& labels,
+                             const std::string& value) {
+    out.append(metric).append("{").append(labels).append("} ").append(value).append("\n");
+  };
+  std::vector<std::pair<std::string, adapters::HealthSnapshot>> all;
+  for (const auto& [name, instance] : providers)
+    all.emplace_back("instance=\"" + name + "\"", instance->health().snapshot());
+
+  family("portico_upstream_calls_total", "counter",
+         "Supplier calls by instance and outcome; refused calls never reached the supplier.");
+  for (const auto& [labels, h] : all) {
+    const std::pair<const char*, std::int64_t> outcomes[] = {
+        {"success", h.calls - h.failures},
+        {"failure", h.failures},
+        {"circuit_open", h.circuit_refusals},
+        {"busy", h.busy_refusals},
+        {"rate_limited", h.rate_limit_refusals}};
+    for (const auto& [outcome, count] : outcomes) {
+      sample("portico_upstream_calls_total", labels + ",outcome=\"" + outcome + "\"",
+             std::to_string(count));
+    }
+  }
+  family("portico_upstream_retries_total", "counter", "Attempts after the first, by instance.");
+  for (const auto& [labels, h] : all)
+    sample("portico_upstream_retries_total", labels, std::to_string(h.retries));
+  family("portico_upstream_rate_limit_waits_total", "counter",
+         "Calls that waited for the outgoing rate limiter, by instance.");
+  for (const auto& [labels, h] : all)
+    sample("portico_upstream_rate_limit_waits_total", labels, std::to_string(h.rate_limit_waits));
+  family("portico_upstream_latency_seconds", "summary",
+         "Supplier call latency: quantiles over the latest calls, sum and count since start.");
+  for (const auto& [labels, h] : all) {
+    const auto quantile = [&](const char* q, const std::optional<std::chrono::milliseconds>& at) {
+      if (!at) return;
+      sample("portico_upstream_latency_seconds", labels + ",quantile=\"" + q + "\"",
+             server::prometheus_number(std::chrono::duration<double>(*at).count()));
+    };
+    quantile("0.5", h.latency_p50);
+    quantile("0.99", h.latency_p99);
+    sample("portico_upstream_latency_seconds_sum", labels,
+           server::prometheus_number(h.latency_total_ms / 1000.0));
+    sample("portico_upstream_latency_seconds_count", labels, std::to_string(h.calls));
+  }
+  family("portico_upstream_error_rate", "gauge",
+         "Failed share of the latest calls (transport failures and 5xx), by instance.");
+  for (const auto& [labels, h] : all)
+    sample("portico_upstream_error_rate", labels, server::prometheus_number(h.error_rate));
+  family("portico_upstream_circuit_state", "gauge",
+         "1 for the state each instance's circuit breaker is in, 0 for the others.");
+  for (const auto& [labels, h] : all) {
+    for (const core::CircuitState state :
+         {core::CircuitState::closed, core::CircuitState::open, core::CircuitState::half_open}) {
+      sample("portico_upstream_circuit_state",
+             labels + ",state=\"" + std::string(core::circuit_state_name(state)) + "\"",
+             h.circuit == state ? "1" : "0");
+    }
+  }
+  family("portico_upstream_credit_balance", "gauge",
+         "The supplier's prepaid balance as last read, in its currency's major unit.");
+  for (const auto& [labels, h] : all) {
+    if (!h.balance) continue;
+    // The currency comes from the supplier's answer: only a plain code becomes a label value.
+    const std::string& currency = h.balance->currency;
+    const bool plain =
+        !currency.empty() && currency.size() <= 8 &&
+        std::all_of(currency.begin(), currency.end(), [](char c) { return c >= 'A' && c <= 'Z'; });
+    sample("portico_upstream_credit_balance",
+           labels + ",currency=\"" + (plain ? currency : std::string("unknown")) + "\"",
+           api::format_amount(h.balance->amount_minor, currency));
+  }
+  return out;
+}
+
 net::awaitable<Response> metrics(api::Services& services, RequestContext&) {
   Response response(http::status::ok, 11);
   response.set(http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
-  response.body() = services.metrics.render();
+  response.body() = services.metrics.render() + provider_metrics(services.providers);
   co_return response;
 }
 

@@ -42,8 +42,11 @@ core::Result<DomainRoute> route_domain(const Services& services, std::string_vie
 
 bool supplier_unreachable(const Error& error) {
   if (error.type != core::ErrorType::upstream || error.outcome_unknown) return false;
+  // The last three are refusals of the HTTP client's resilience layer (an open circuit, a full
+  // queue, no rate-limit slot in time) and of a supplier's 429: nothing was acted on.
   return error.code == "upstream_unavailable" || error.code == "upstream_timeout" ||
-         error.code == "upstream_tls_error";
+         error.code == "upstream_tls_error" || error.code == "upstream_circuit_open" ||
+         error.code == "upstream_busy" || error.code == "upstream_rate_limited";
 }
 
 net::awaitable<core::Result<store::DomainRecord>> load_domain(const Services& services,

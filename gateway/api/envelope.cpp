@@ -74,7 +74,8 @@ server::Response error_response(std::string_view request_id, const core::Error& 
   write_meta(out, request_id);
   out.EndObject();
   server::Response response = finish(request_id, static_cast<unsigned>(error.status), buffer);
-  if (error.status == 429 && error.retry_after_seconds > 0) {
+  // A 503 may carry one too (RFC 9110 section 10.2.3): an open circuit or a supplier's limit.
+  if ((error.status == 429 || error.status == 503) && error.retry_after_seconds > 0) {
     response.set(http::field::retry_after, std::to_string(error.retry_after_seconds));
   }
   if (error.status == 401) response.set(http::field::www_authenticate, "Bearer");

@@ -24,12 +24,13 @@ std::string labels(const std::string& listener, const std::string& method,
   // what the pattern alphabet allows.
   return "listener=\"" + listener + "\",method=\"" + method + "\",route=\"" + route + "\"";
 }
-std::string number(double value) {
+}  // namespace
+
+std::string prometheus_number(double value) {
   char text[32];
   std::snprintf(text, sizeof text, "%.6g", value);
   return text;
 }
-}  // namespace
 
 std::string Metrics::render() const {
   std::lock_guard lock(mutex_);
@@ -50,12 +51,12 @@ std::string Metrics::render() const {
     const std::string base = labels(listener, method, route);
     for (std::size_t i = 0; i < kBuckets.size(); ++i) {
       out += "portico_http_request_duration_seconds_bucket{" + base + ",le=\"" +
-             number(kBuckets[i]) + "\"} " + std::to_string(histogram.counts[i]) + "\n";
+             prometheus_number(kBuckets[i]) + "\"} " + std::to_string(histogram.counts[i]) + "\n";
     }
     out += "portico_http_request_duration_seconds_bucket{" + base + ",le=\"+Inf\"} " +
            std::to_string(histogram.total) + "\n";
-    out +=
-        "portico_http_request_duration_seconds_sum{" + base + "} " + number(histogram.sum) + "\n";
+    out += "portico_http_request_duration_seconds_sum{" + base + "} " +
+           prometheus_number(histogram.sum) + "\n";
     out += "portico_http_request_duration_seconds_count{" + base + "} " +
            std::to_string(histogram.total) + "\n";
   }

@@ -144,8 +144,10 @@ class DigicertAdapterTest : public ::testing::Test {
         Settings{kOrganization});
   }
 
-  std::unique_ptr<http::Client> make_http(std::uint16_t port, std::chrono::milliseconds timeout) {
+  std::unique_ptr<http::Client> make_http(std::uint16_t port, std::chrono::milliseconds timeout,
+                                          int max_attempts = 1) {
     http::ClientOptions options;
+    options.retry = {.max_attempts = max_attempts, .base_delay = 1ms, .max_delay = 5ms};
     options.scheme = "https";
     options.host = "127.0.0.1";
     options.port = port;
@@ -846,6 +848,42 @@ TEST_F(DigicertAdapterTest, ReadsThatFailAreNotUnknownOutcomes) {
   EXPECT_TRUE(run(authority_->refresh(certificate)).ok());
 }
 
+TEST_F(DigicertAdapterTest, ReadsCheckDcvAndOrganizationsAreRetriedOrdersNever) {
+  auto http = make_http(server_->port(), 3s, 3);
+  Authority authority(Client(*http, clock_, core::Secret(kApiKey), kBasePath), clock_,
+                      Settings{kOrganization});
+  const auto fail_once = [this](const std::string& suffix) {
+    server_->inject({.kind = sim::FaultKind::status,
+                     .path_prefix = std::string(kBasePath) + suffix,
+                     .status = 503});
+  };
+
+  // The organization is de-duplicated by the supplier: creating it again creates nothing.
+  fail_once("/organization");
+  auto what = request(CertificateType::ov, "acme.example.com");
+  what.organization = acme();
+  auto placed = run(authority.order(what));
+  ASSERT_TRUE(placed.ok()) << placed.error().code;
+  EXPECT_EQ(requests_to("/organization", "POST").size(), 2U);
+
+  // A GET of the order, and check-dcv (a PUT that issues at most once): asked again.
+  const std::string order = "/order/certificate/" + placed->supplier_ref;
+  fail_once(order);
+  ASSERT_TRUE(run(authority.refresh(*placed)).ok());
+  EXPECT_EQ(requests_to(order, "GET").size(), 2U);
+  fail_once(order + "/check-dcv");
+  ASSERT_TRUE(run(authority.verify(*placed)).ok());
+  EXPECT_EQ(requests_to(order + "/check-dcv", "PUT").size(), 2U);
+
+  // An order is never sent twice: a duplicate costs money.
+  const std::size_t created = simulator_->orders_created();
+  const std::size_t posts = requests_to("/order/certificate/ssl_basic", "POST").size();
+  fail_once("/order/certificate/ssl_basic");
+  EXPECT_FALSE(run(authority.order(request(CertificateType::ov, "example.com"))).ok());
+  EXPECT_EQ(requests_to("/order/certificate/ssl_basic", "POST").size(), posts + 1);
+  EXPECT_EQ(simulator_->orders_created(), created);
+}
+
 // ---- find_order: what an order with an unknown outcome did ----------------------------------
 
 class FindOrderTest : public DigicertAdapterTest {
@@ -1331,6 +1369,11 @@ TEST_F(DigicertAdapterTest, TheRegisteredTypeBuildsAnInstanceWithItsAuthority) {
   auto placed = run(authority->order(request(CertificateType::ov, "example.com")));
   ASSERT_TRUE(placed.ok()) << placed.error().code;
   EXPECT_EQ(simulator_->order(id_of(placed->supplier_ref))->organization_id, kOrganization);
+
+  // Every instance keeps to the published limits unless its config says otherwise.
+  EXPECT_EQ(type->schema.default_rate_limits,
+            (std::vector<core::RateLimit>{{.requests = 100, .per = 5s},
+                                          {.requests = 1000, .per = 180s}}));
 }
 
 }  // namespace

@@ -109,8 +109,10 @@ class GeniusPluginAdapterTest : public ::testing::Test {
         std::move(settings));
   }
 
-  std::unique_ptr<http::Client> make_http(std::uint16_t port, std::string source = kAllowed) {
+  std::unique_ptr<http::Client> make_http(std::uint16_t port, std::string source = kAllowed,
+                                          int max_attempts = 1) {
     http::ClientOptions options;
+    options.retry = {.max_attempts = max_attempts, .base_delay = 1ms, .max_delay = 5ms};
     options.scheme = "http";
     options.host = "127.0.0.1";
     options.port = port;
@@ -307,6 +309,45 @@ TEST_F(GeniusPluginAdapterTest, ReadsTheCreditBalanceExactly) {
 TEST_F(GeniusPluginAdapterTest, ChecksTheConnection) {
   ASSERT_TRUE(run(provisioner_->check_connection()).ok());
   EXPECT_EQ(simulator_->calls("connection"), 1U);
+}
+
+TEST_F(GeniusPluginAdapterTest, OnlyTheReadingEndpointsAreRetried) {
+  const HostingPackage package = created();
+  auto http = make_http(server_->port(), kAllowed, 3);
+  auto provisioner = make_provisioner(*http, PasswordKey::api_key);
+  const auto sent = [this](const std::string& endpoint) {
+    std::size_t count = 0;
+    for (const sim::SimRequest& request : server_->journal())
+      count += request.path == "/api/v1/" + endpoint + "/" ? 1 : 0;
+    return count;
+  };
+  const auto fail_once = [this](const std::string& endpoint) {
+    server_->inject({.kind = sim::FaultKind::status,
+                     .path_prefix = "/api/v1/" + endpoint + "/",
+                     .status = 503});
+  };
+
+  // POSTs that only read: a 503 is asked again, and the second answer is the result.
+  for (const char* endpoint : {"list", "getcredit", "connection"})
+    fail_once(endpoint);
+  EXPECT_TRUE(run(provisioner->info(package)).ok());
+  EXPECT_TRUE(run(provisioner->balance()).ok());
+  EXPECT_TRUE(run(provisioner->check_connection()).ok());
+  for (const char* endpoint : {"list", "getcredit", "connection"})
+    EXPECT_EQ(sent(endpoint), 2U) << endpoint;
+
+  // Anything that changes a package goes once: paid (renew), or not repeatable (suspended).
+  for (const char* endpoint : {"renew", "suspended", "autoregister"})
+    fail_once(endpoint);
+  const std::int64_t credit = simulator_->credit_cents();
+  expect_error(run(provisioner->renew(package)).error(), 502, "upstream_bad_response", true);
+  EXPECT_FALSE(run(provisioner->suspend(package)).ok());
+  EXPECT_FALSE(run(provisioner->create(request("other.example.com"))).ok());
+  for (const char* endpoint : {"renew", "suspended"})
+    EXPECT_EQ(sent(endpoint), 1U) << endpoint;
+  EXPECT_EQ(sent("autoregister"), 2U);  // the fixture's create, then this one
+  EXPECT_EQ(simulator_->credit_cents(), credit);
+  EXPECT_EQ(sim_status(), "active");
 }
 
 // ---- actions --------------------------------------------------------------------------------

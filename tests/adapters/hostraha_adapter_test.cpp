@@ -131,8 +131,10 @@ class HostrahaAdapterTest : public ::testing::Test {
   }
 
   std::unique_ptr<http::Client> make_http(std::chrono::milliseconds timeout,
-                                          std::string scheme = "http", std::string ca_file = {}) {
+                                          std::string scheme = "http", std::string ca_file = {},
+                                          int max_attempts = 1) {
     http::ClientOptions options;
+    options.retry = {.max_attempts = max_attempts, .base_delay = 1ms, .max_delay = 5ms};
     options.scheme = std::move(scheme);
     options.host = "127.0.0.1";
     options.port = server_->port();
@@ -163,6 +165,42 @@ class HostrahaAdapterTest : public ::testing::Test {
 };
 
 // ---- wire shape -----------------------------------------------------------------------------
+
+TEST_F(HostrahaAdapterTest, ReadsAreRetriedPostsIncludedWritesNever) {
+  auto http = make_http(2s, "http", {}, 3);
+  auto adapter = make_adapter(*http, kApiKey);
+  const auto fail_once = [this](std::string_view action) {
+    server_->inject({.kind = sim::FaultKind::status,
+                     .path_prefix = std::string(kBasePath) + "/" + std::string(action),
+                     .status = 503});
+  };
+
+  // A GET, and the POST lookup that only reads: each asked again after a 503.
+  fail_once("domains/lookup");
+  fail_once("tlds/pricing");
+  auto available = run(adapter->check({"fresh.com"}));
+  ASSERT_TRUE(available.ok()) << available.error().code;
+  EXPECT_EQ(requests_to(*server_, "domains/lookup").size(), 2U);
+  EXPECT_EQ(requests_to(*server_, "tlds/pricing").size(), 2U);
+
+  // A registration and a setting change go once, whatever comes back.
+  fail_once("order/domains/register");
+  EXPECT_FALSE(run(adapter->register_domain(registration("fresh.com"))).ok());
+  EXPECT_EQ(requests_to(*server_, "order/domains/register").size(), 1U);
+  EXPECT_FALSE(simulator_->domain("fresh.com").has_value());
+  ASSERT_TRUE(run(adapter->register_domain(registration("fresh.com"))).ok());
+  fail_once("domains/fresh.com/lock");
+  EXPECT_FALSE(run(adapter->set_lock("fresh.com", false)).ok());
+  std::size_t lock_posts = 0;
+  for (const auto& request : requests_to(*server_, "domains/fresh.com/lock"))
+    lock_posts += request.method == "POST" ? 1 : 0;
+  EXPECT_EQ(lock_posts, 1U);
+
+  // The POST transfer sync only reads: retried.
+  fail_once("domains/fresh.com/transfersync");
+  EXPECT_TRUE(run(adapter->transfer_status("fresh.com")).ok());
+  EXPECT_EQ(requests_to(*server_, "domains/fresh.com/transfersync").size(), 2U);
+}
 
 TEST_F(HostrahaAdapterTest, SignsEveryCallAndPostsPhpForms) {
   auto registered = run(adapter_->register_domain(registration("example.com", 2)));

@@ -18,6 +18,7 @@
 #include "portico/sim/test_ca.hpp"
 
 #include "adapters/adapter_test_support.hpp"
+#include "adapters/http_test_support.hpp"
 #include "support/temp_dir.hpp"
 
 namespace portico {
@@ -34,60 +35,16 @@ using sim::FaultKind;
 using sim::SimRequest;
 using sim::SimResponse;
 
-SimResponse json(std::string body, int status = 200) {
-  SimResponse response;
-  response.status = status;
-  response.body = std::move(body);
-  return response;
-}
-
-// A plain HTTP simulator with a few routes most tests need.
-std::unique_ptr<sim::Server> make_server(sim::ServerOptions options = {}) {
-  auto server = std::make_unique<sim::Server>(std::move(options));
-  server->route("GET", "/hello/{name}", [](const SimRequest& request) {
-    return json(R"({"hello":")" + request.params.at("name") + R"("})");
-  });
-  server->route("HEAD", "/hello/{name}", [](const SimRequest&) { return json("{\"x\":1}"); });
-  server->route("POST", "/echo", [](const SimRequest& request) {
-    SimResponse response = json(request.body);
-    if (auto key = request.header("X-DC-DEVKEY")) response.headers.push_back({"X-DC-DEVKEY", *key});
-    return response;
-  });
-  server->route("GET", "/bye", [](const SimRequest&) {
-    SimResponse response = json("{}");
-    response.close = true;
-    return response;
-  });
-  server->route("GET", "/big", [](const SimRequest&) { return json(std::string(5000, 'x')); });
-  return server;
-}
-
-ClientOptions options_for(const sim::Server& server) {
-  ClientOptions options;
-  options.scheme = "http";
-  options.host = "127.0.0.1";
-  options.port = server.port();
-  options.timeout = 2s;
-  return options;
-}
-
-Request get(std::string target) {
-  return Request{"GET", std::move(target), {}, {}};
-}
+using test::expect_error;
+using test::get;
+using test::json;
+using test::make_server;
+using test::options_for;
 
 const sim::Header* find_exact(const SimRequest& request, std::string_view name) {
   auto it = std::find_if(request.headers.begin(), request.headers.end(),
                          [&](const sim::Header& header) { return header.name == name; });
   return it == request.headers.end() ? nullptr : &*it;
-}
-
-void expect_error(const core::Result<Response>& result, std::string_view code, int status,
-                  bool outcome_unknown) {
-  ASSERT_FALSE(result.ok()) << "status " << result->status;
-  EXPECT_EQ(result.error().code, code);
-  EXPECT_EQ(result.error().status, status);
-  EXPECT_EQ(result.error().type, core::ErrorType::upstream);
-  EXPECT_EQ(result.error().outcome_unknown, outcome_unknown);
 }
 
 class HttpClientTest : public ::testing::Test {

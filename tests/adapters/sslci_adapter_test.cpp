@@ -111,8 +111,9 @@ class SslciAdapterTest : public ::testing::Test {
     authority_ = make_authority(*http_, kToken);
   }
 
-  std::unique_ptr<http::Client> make_http(std::chrono::milliseconds timeout) {
+  std::unique_ptr<http::Client> make_http(std::chrono::milliseconds timeout, int max_attempts = 1) {
     http::ClientOptions options;
+    options.retry = {.max_attempts = max_attempts, .base_delay = 1ms, .max_delay = 5ms};
     options.scheme = "https";
     options.host = "127.0.0.1";
     options.port = server_->port();
@@ -743,6 +744,30 @@ TEST_F(SslciAdapterTest, FaultsOnReadsAreJustErrors) {
   // No call is retried.
   EXPECT_EQ(requests("GET").size(), 4U);
   EXPECT_EQ(requests("PUT").size(), 1U);
+}
+
+TEST_F(SslciAdapterTest, TheListAndConfirmationsAreRetriedOrdersNever) {
+  auto http = make_http(3s, 3);
+  auto authority = make_authority(*http, kToken);
+  auto ordered = run(authority->order(request_for({"a.example.com"}, DcvMethod::http)));
+  ASSERT_TRUE(ordered.ok()) << ordered.error().code;
+  const std::size_t posts = requests("POST").size();
+
+  server_->inject({.kind = sim::FaultKind::status, .status = 503});
+  const std::size_t gets = requests("GET").size();
+  ASSERT_TRUE(run(authority->refresh(*ordered)).ok());
+  EXPECT_EQ(requests("GET").size(), gets + 2);
+
+  // The confirmation only checks the challenge: a reset after the check is asked again.
+  server_->inject({.kind = sim::FaultKind::reset, .after_handler = true});
+  auto verified = run(authority->verify(*ordered));
+  ASSERT_TRUE(verified.ok()) << verified.error().code;
+  EXPECT_EQ(requests("PUT").size(), 2U);
+
+  // A new order (a POST challenge) goes once.
+  server_->inject({.kind = sim::FaultKind::status, .status = 503});
+  EXPECT_FALSE(run(authority->order(request_for({"b.example.com"}, DcvMethod::http))).ok());
+  EXPECT_EQ(requests("POST").size(), posts + 1);
 }
 
 // ---- find_order: what an order with an unknown outcome did ----------------------------------

@@ -143,7 +143,7 @@ providers:
     api_key: gamma-key-value
     region: eu-west
     verbose: false
-    retries: 3
+    batch_size: 3
 routing:
   domains:
     ".co.ke": [alpha-ke]
@@ -227,7 +227,7 @@ routing:
   EXPECT_EQ(gamma.source_address, "2001:db8::10");
   EXPECT_EQ(gamma.string("region"), "eu-west");
   EXPECT_FALSE(gamma.boolean("verbose"));
-  EXPECT_EQ(gamma.integer("retries"), 3);
+  EXPECT_EQ(gamma.integer("batch_size"), 3);
 
   const RoutingConfig& routing = config.routing;
   ASSERT_EQ(routing.domains.size(), 2U);
@@ -527,8 +527,8 @@ std::vector<RefusalCase> refusal_cases() {
        kBase + "providers:\n" + kGamma + "    region: x\n",
        {"providers.gamma-main.region: must be 2 to 8 characters long"}},
       {"schema integer range",
-       kBase + "providers:\n" + kGamma + "    retries: 6\n",
-       {"providers.gamma-main.retries: must be from 0 to 5, got '6'"}},
+       kBase + "providers:\n" + kGamma + "    batch_size: 6\n",
+       {"providers.gamma-main.batch_size: must be from 0 to 5, got '6'"}},
       {"brand case",
        kBase + "keys:\n  brand: PT\n",
        {"portico.yaml:9:10: keys.brand: must be 2 to 8 lowercase letters"}},

@@ -43,7 +43,7 @@ inline ProviderSchemas test_schemas() {
                       {{"api_key", FieldKind::secret, true},
                        {"region", FieldKind::string, false, "", 2, 8},
                        {"verbose", FieldKind::boolean},
-                       {"retries", FieldKind::integer, false, "", 0, 5}},
+                       {"batch_size", FieldKind::integer, false, "", 0, 5}},
                       true};
   return schemas;
 }

@@ -2,7 +2,6 @@
 // Hostraha (domains) and SSLCI (DV certificates) simulated on loopback, one ManualClock shared
 // by all of them, and a real SQLite file. Prices are chosen so that floating point would get
 // the sums wrong (0.10 + 0.20).
-#include <filesystem>
 #include <map>
 
 #include <sqlite3.h>
@@ -558,15 +557,7 @@ TEST_F(BillingTest, UsageCountsEachKeysCallsAndOrdersPerDay) {
 }
 
 TEST(BillingConfig, TheExampleConfigurationLoadsWithItsPrices) {
-  const std::filesystem::path example =
-      std::filesystem::path(__FILE__).parent_path() / "../../config/examples/portico.yaml";
-  const config::Environment environment = [](std::string_view name) -> std::optional<std::string> {
-    if (name == "PORTICO_ENCRYPTION_KEY") return "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
-    return std::string(name) + "-example-secret-value";
-  };
-  const adapters::Registry registry = adapters::builtin_registry();
-  const config::Config config =
-      config::load_config(example.lexically_normal().string(), registry.schemas(), environment);
+  const config::Config config = load_example_config();
   const config::PricingConfig& pricing = config.pricing;
   EXPECT_TRUE(pricing.configured);
   EXPECT_EQ(pricing.currency, "USD");

@@ -1,5 +1,7 @@
 #include "e2e/gateway_fixture.hpp"
 
+#include <filesystem>
+
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
@@ -122,6 +124,17 @@ std::vector<std::string> query_texts(const std::string& database_path, const cha
   sqlite3_finalize(statement);
   sqlite3_close(db);
   return rows;
+}
+
+config::Config load_example_config() {
+  const std::filesystem::path example =
+      std::filesystem::path(__FILE__).parent_path() / "../../config/examples/portico.yaml";
+  const config::Environment environment = [](std::string_view name) -> std::optional<std::string> {
+    if (name == "PORTICO_ENCRYPTION_KEY") return "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
+    return std::string(name) + "-example-secret-value";
+  };
+  return config::load_config(example.lexically_normal().string(),
+                             adapters::builtin_registry().schemas(), environment);
 }
 
 }  // namespace portico::testing

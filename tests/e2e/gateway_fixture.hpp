@@ -68,6 +68,9 @@ class RunningGateway {
 std::vector<std::string> query_texts(const std::string& database_path, const char* sql,
                                      const std::vector<std::string>& parameters);
 
+// config/examples/portico.yaml as the gateway reads it, each ${VAR} given a placeholder.
+config::Config load_example_config();
+
 // Checks an error envelope: status, type, code, param (empty = null) and the request id.
 void expect_error(const HttpReply& reply, int status, const std::string& type,
                   const std::string& code, const std::string& param = "");

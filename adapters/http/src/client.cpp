@@ -26,6 +26,7 @@
 #include <openssl/ssl.h>
 
 #include "portico/core/redact.hpp"
+#include "portico/core/webhook.hpp"
 #include "portico/http/request_scope.hpp"
 
 namespace portico::http {
@@ -81,6 +82,25 @@ core::Error bad_response() {
                                             "The supplier sent a response that could not be read.");
   error.outcome_unknown = true;
   return error;
+}
+
+// Refusals before anything was sent, with when to come back (whole seconds, at least one).
+core::Error refusal(std::string code, std::string message, std::chrono::nanoseconds wait = {}) {
+  core::Error error = core::Error::upstream(503, std::move(code), std::move(message));
+  error.retry_after_seconds =
+      std::max(1, static_cast<int>(std::chrono::ceil<std::chrono::seconds>(wait).count()));
+  return error;
+}
+core::Error circuit_open(std::chrono::nanoseconds until_probe) {
+  return refusal("upstream_circuit_open", "The supplier is unavailable; try again shortly.",
+                 until_probe);
+}
+core::Error busy() {
+  return refusal("upstream_busy", "Too many calls to the supplier are waiting; try again shortly.");
+}
+core::Error rate_limited(std::chrono::nanoseconds until_slot) {
+  return refusal("upstream_rate_limited", "The supplier is limiting requests; try again shortly.",
+                 until_slot);
 }
 
 // The reason comes from the caller's policy (e.g. "loopback"): it names a kind of address,
@@ -177,7 +197,11 @@ namespace detail {
 
 struct ClientState {
   ClientState(asio::any_io_executor on, ClientOptions from)
-      : executor(std::move(on)), options(std::move(from)) {}
+      : executor(std::move(on)), options(std::move(from)), limiter(options.rate_limits) {
+    if (options.circuit_breaker) breaker.emplace(*options.circuit_breaker);
+  }
+
+  core::Random& random() { return options.random != nullptr ? *options.random : own_random; }
 
   bool redacts(std::string_view header_name) const {
     if (iequals(header_name, "Authorization")) return true;
@@ -220,10 +244,15 @@ struct ClientState {
   std::string host_header;
   core::Redactor redactor;
 
-  std::mutex mutex;  // guards everything below
+  std::mutex mutex;  // guards the pool: in_use, waiters, idle
   std::size_t in_use = 0;
   std::deque<std::shared_ptr<SlotWaiter>> waiters;
   std::vector<ConnectionPtr> idle;  // oldest first; reuse takes the newest (LIFO)
+
+  std::mutex resilience_mutex;  // guards breaker and limiter; never held across a wait
+  std::optional<core::CircuitBreaker> breaker;
+  core::RollingWindowLimiter limiter;
+  core::SecureRandom own_random;
 };
 
 }  // namespace detail
@@ -239,7 +268,8 @@ bool try_take_slot(State& state) {
   return true;
 }
 
-// Completes with success once a slot is handed over, or timed_out at the deadline.
+// Completes with success once a slot is handed over, timed_out at the deadline, or
+// no_buffer_space at once when max_queue callers already wait.
 template <typename Token>
 auto async_wait_for_slot(std::shared_ptr<State> state, SteadyClock::time_point deadline,
                          Token&& token) {
@@ -250,6 +280,13 @@ auto async_wait_for_slot(std::shared_ptr<State> state, SteadyClock::time_point d
           ++pool->in_use;
           lock.unlock();
           complete(std::move(handler), {}, pool->executor);
+          return;
+        }
+        // The bulkhead: when the supplier hangs, callers past the bound fail now instead of
+        // piling up until their deadlines.
+        if (pool->waiters.size() >= pool->options.max_queue) {
+          lock.unlock();
+          complete(std::move(handler), asio::error::no_buffer_space, pool->executor);
           return;
         }
         auto waiter = std::make_shared<SlotWaiter>(
@@ -555,29 +592,116 @@ wire::request<wire::string_body> to_wire(const State& state, const Request& requ
   return message;
 }
 
-asio::awaitable<core::Result<Response>> perform(std::shared_ptr<State> state,
-                                                const Request& request,
-                                                SteadyClock::time_point deadline,
-                                                Exchange& exchange) {
-  if (auto invalid = check_request(request)) {
-    exchange.response_text = "[no request: malformed method, target or header]";
-    co_return *invalid;
-  }
-  const wire::request<wire::string_body> message = to_wire(*state, request);
-  exchange.request_text = state->render(message);
+// What one attempt came to.
+struct Outcome {
+  core::Result<Response> result;
+  bool sent = false;     // it got past the queue and the rate limiter and tried the supplier
+  bool written = false;  // the whole request reached the socket
+  bool rate_limit_waited = false;
+  std::string log_text;  // the redacted response, or why there is none
+};
 
+Outcome not_sent(core::Error error, std::string why) {
+  return Outcome{.result = std::move(error), .log_text = "[no request: " + std::move(why) + "]"};
+}
+
+asio::awaitable<void> sleep_until(SteadyClock::time_point until) {
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  timer.expires_at(until);
+  co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+}
+
+// The breaker's view of one attempt, under the resilience mutex. Without a breaker every
+// attempt is permitted and nothing is counted.
+class BreakerPermit {
+ public:
+  BreakerPermit(State& state, core::CircuitBreaker::Permit permit)
+      : state_(state), permit_(permit) {}
+  ~BreakerPermit() {
+    // Also when the call ends by an exception: a probe slot must never stay taken.
+    if (!settled_ && state_.breaker) {
+      std::lock_guard lock(state_.resilience_mutex);
+      state_.breaker->release(permit_);
+    }
+  }
+  BreakerPermit(const BreakerPermit&) = delete;
+  BreakerPermit& operator=(const BreakerPermit&) = delete;
+
+  static BreakerPermit admit(State& state) {
+    if (!state.breaker) return {state, {core::CircuitBreaker::Permit::Kind::call, 0}};
+    std::lock_guard lock(state.resilience_mutex);
+    const core::CircuitState before = state.breaker->state();
+    const auto permit = state.breaker->admit(SteadyClock::now());
+    notify(state, before);
+    return {state, permit};
+  }
+
+  explicit operator bool() const { return static_cast<bool>(permit_); }
+
+  void record(bool failed) {
+    settled_ = true;
+    if (!state_.breaker) return;
+    std::lock_guard lock(state_.resilience_mutex);
+    const core::CircuitState before = state_.breaker->state();
+    state_.breaker->record(permit_, failed, SteadyClock::now());
+    notify(state_, before);
+  }
+
+  std::chrono::milliseconds until_probe() const {
+    std::lock_guard lock(state_.resilience_mutex);
+    return state_.breaker->open_remaining(SteadyClock::now());
+  }
+
+ private:
+  // Under the mutex, so that changes reach the listener in the order they happened.
+  static void notify(State& state, core::CircuitState before) {
+    const core::CircuitState now = state.breaker->state();
+    if (now != before && state.options.on_circuit_change) state.options.on_circuit_change(now);
+  }
+
+  State& state_;
+  core::CircuitBreaker::Permit permit_;
+  bool settled_ = false;
+};
+
+// One attempt: a connection slot (bounded queue), a rate-limit slot, then the exchange, with
+// one quiet reconnect when a pooled connection turns out to be closed by the server.
+asio::awaitable<Outcome> attempt_once(std::shared_ptr<State> state,
+                                      const wire::request<wire::string_body>& message, bool safe,
+                                      SteadyClock::time_point deadline) {
   if (!try_take_slot(*state)) {
     auto [wait_error] =
         co_await async_wait_for_slot(state, deadline, asio::as_tuple(asio::use_awaitable));
+    if (wait_error == asio::error::no_buffer_space) {
+      co_return not_sent(busy(), std::to_string(state->options.max_queue) +
+                                     " callers already wait for a connection");
+    }
     if (wait_error) {
-      exchange.response_text = "[no response: no free connection before the deadline]";
-      co_return timed_out(false);
+      co_return Outcome{.result = timed_out(false),
+                        .log_text = "[no response: no free connection before the deadline]"};
     }
   }
   SlotLease lease(state);
 
-  const bool idempotent =
-      message.method() == wire::verb::get || message.method() == wire::verb::head;
+  // Taken with the connection in hand, right before sending, so the supplier sees requests
+  // spaced as the windows allow (queueing for a connection after the slot would bunch them).
+  bool waited = false;
+  {
+    std::unique_lock lock(state->resilience_mutex);
+    const auto now = SteadyClock::now();
+    const std::optional<SteadyClock::time_point> slot = state->limiter.reserve(now, deadline);
+    if (!slot) {
+      const auto next = state->limiter.earliest(now);
+      lock.unlock();
+      co_return not_sent(rate_limited(next - now), "no rate-limit slot before the deadline");
+    }
+    lock.unlock();
+    if (*slot > now) {
+      waited = true;
+      co_await sleep_until(*slot);
+    }
+  }
+
   bool retried = false;
   for (;;) {
     ConnectionPtr connection = take_idle(*state);
@@ -592,21 +716,90 @@ asio::awaitable<core::Result<Response>> perform(std::shared_ptr<State> state,
       } else {
         dispose(std::move(connection));
       }
-      exchange.ok = true;
-      exchange.status = attempt.response->status;
-      exchange.response_text = std::move(attempt.log_text);
-      co_return std::move(*attempt.response);
+      co_return Outcome{.result = std::move(*attempt.response),
+                        .sent = true,
+                        .written = true,
+                        .rate_limit_waited = waited,
+                        .log_text = std::move(attempt.log_text)};
     }
     dispose(std::move(connection));
     // The server closed a pooled connection while it sat idle. Retry once on a fresh one when
-    // that cannot act twice: a GET/HEAD, or a request that never fully left.
-    if (attempt.stale && !retried && (idempotent || !attempt.written)) {
+    // that cannot act twice: a retry-safe call, or a request that never fully left.
+    if (attempt.stale && !retried && (safe || !attempt.written)) {
       retried = true;
       continue;
     }
-    exchange.error_code = attempt.error->code;
-    exchange.response_text = "[no response: " + attempt.log_text + "]";
-    co_return std::move(*attempt.error);
+    co_return Outcome{.result = std::move(*attempt.error),
+                      .sent = true,
+                      .written = attempt.written,
+                      .rate_limit_waited = waited,
+                      .log_text = "[no response: " + attempt.log_text + "]"};
+  }
+}
+
+// For the breaker: the supplier failing (transport failures, 5xx), not answering "no" (4xx,
+// 429 included: it is pacing us, and the rate limiter and Retry-After deal with that; opening
+// the circuit would refuse every caller for open_ms over a pause of a second).
+bool supplier_failed(const core::Result<Response>& result) {
+  if (result) return result->status >= 500;
+  return result.error().code != "upstream_target_refused";  // our policy, nothing was tried
+}
+
+bool worth_retrying(const Outcome& outcome, bool safe) {
+  if (outcome.result) {
+    const int status = outcome.result->status;
+    return safe && (status == 429 || status == 502 || status == 503 || status == 504);
+  }
+  const std::string& code = outcome.result.error().code;
+  // A timeout has spent the deadline; TLS and parse failures do not heal by asking again.
+  if (code != "upstream_unavailable" && code != "upstream_connection_lost") return false;
+  // A request that never fully left cannot have been acted on, whatever its method.
+  return safe || !outcome.written;
+}
+
+// The wait before the next attempt: backoff with jitter, or the supplier's Retry-After when
+// that is longer.
+std::chrono::milliseconds retry_delay(State& state, const Outcome& outcome, int retry) {
+  std::chrono::milliseconds delay = core::backoff_delay(state.options.retry, retry, state.random());
+  if (!outcome.result) return delay;
+  const std::optional<std::string> header = outcome.result->header("Retry-After");
+  if (!header) return delay;
+  const auto asked = core::webhook::parse_retry_after(
+      *header, core::unix_seconds(std::chrono::system_clock::now()));
+  return asked ? std::max(delay, std::chrono::milliseconds(*asked)) : delay;
+}
+
+asio::awaitable<core::Result<Response>> perform(std::shared_ptr<State> state,
+                                                const Request& request,
+                                                SteadyClock::time_point deadline,
+                                                Exchange& exchange) {
+  if (auto invalid = check_request(request)) {
+    exchange.response_text = "[no request: malformed method, target or header]";
+    co_return *invalid;
+  }
+  const wire::request<wire::string_body> message = to_wire(*state, request);
+  exchange.request_text = state->render(message);
+  const bool safe = request.retry_safe.value_or(message.method() == wire::verb::get ||
+                                                message.method() == wire::verb::head);
+
+  for (int attempt = 1;; ++attempt) {
+    BreakerPermit permit = BreakerPermit::admit(*state);
+    if (!permit) {
+      exchange.response_text = "[no request: the circuit is open]";
+      co_return circuit_open(permit.until_probe());
+    }
+    Outcome outcome = co_await attempt_once(state, message, safe, deadline);
+    exchange.rate_limit_waited = exchange.rate_limit_waited || outcome.rate_limit_waited;
+    exchange.response_text = std::move(outcome.log_text);
+    if (!outcome.sent) co_return std::move(outcome.result);  // the permit goes back unused
+    ++exchange.attempts;
+    permit.record(supplier_failed(outcome.result));
+    if (attempt >= state->options.retry.max_attempts || !worth_retrying(outcome, safe)) {
+      co_return std::move(outcome.result);
+    }
+    const auto delay = retry_delay(*state, outcome, attempt);
+    if (SteadyClock::now() + delay >= deadline) co_return std::move(outcome.result);
+    co_await sleep_until(SteadyClock::now() + delay);
   }
 }
 
@@ -694,7 +887,12 @@ asio::awaitable<core::Result<Response>> Client::send(
     exchange.response_text = "[no response: unexpected failure]";
     result.emplace(core::Error::internal("The upstream call failed unexpectedly."));
   }
-  if (!result->ok()) exchange.error_code = result->error().code;
+  if (result->ok()) {
+    exchange.ok = true;
+    exchange.status = (*result)->status;
+  } else {
+    exchange.error_code = result->error().code;
+  }
   if (!call_redactor.empty()) {
     exchange.request_text = call_redactor.apply(exchange.request_text);
     exchange.response_text = call_redactor.apply(exchange.response_text);

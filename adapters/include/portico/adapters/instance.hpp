@@ -8,20 +8,36 @@
 #include <string>
 
 #include "portico/config/config.hpp"
+#include "portico/core/circuit_breaker.hpp"
 #include "portico/core/clock.hpp"
 #include "portico/core/ports/ports.hpp"
+#include "portico/core/recent_calls.hpp"
 #include "portico/http/client.hpp"
 
 namespace portico::adapters {
 
 // What is known of one instance's health, from the calls it made: the admin endpoint's view.
 struct HealthSnapshot {
+  // Calls that reached the supplier (or waited for it until their deadline), since start.
   std::int64_t calls = 0;
-  std::int64_t failures = 0;
+  std::int64_t failures = 0;  // transport failures and 5xx answers
+  double latency_total_ms = 0;
   std::optional<core::TimePoint> last_success;
   std::optional<core::TimePoint> last_failure;
   std::string last_error_code;
-  double mean_latency_ms = 0;
+  // Over the latest kRecentCalls calls.
+  double error_rate = 0;
+  std::optional<std::chrono::milliseconds> latency_p50;
+  std::optional<std::chrono::milliseconds> latency_p99;
+  // Since start: attempts after the first, calls refused without touching the network (by the
+  // open circuit, the full queue, the rate limiter) and calls that waited for the rate limiter.
+  std::int64_t retries = 0;
+  std::int64_t circuit_refusals = 0;
+  std::int64_t busy_refusals = 0;
+  std::int64_t rate_limit_refusals = 0;
+  std::int64_t rate_limit_waits = 0;
+  core::CircuitState circuit = core::CircuitState::closed;
+  std::optional<core::TimePoint> circuit_since;  // the last change; none while never changed
   // The prepaid balance as last read (the balance job), and the error of the last failed read.
   std::optional<core::Money> balance;
   std::optional<core::TimePoint> balance_checked_at;
@@ -31,8 +47,12 @@ struct HealthSnapshot {
 // Counts a provider instance's calls; thread-safe.
 class Health {
  public:
+  static constexpr std::size_t kRecentCalls = 256;
+
   explicit Health(const core::Clock& clock) : clock_(clock) {}
   void record(const http::Exchange& exchange);
+  // The circuit breaker changed state (http::ClientOptions::on_circuit_change).
+  void record_circuit(core::CircuitState state);
   // A balance read: the amount, or why it failed (the last known amount stays).
   void record_balance(const core::Result<core::Money>& balance);
   HealthSnapshot snapshot() const;
@@ -41,7 +61,7 @@ class Health {
   const core::Clock& clock_;
   mutable std::mutex mutex_;
   HealthSnapshot state_;
-  double latency_total_ms_ = 0;
+  core::RecentCalls recent_{kRecentCalls};
 };
 
 // One configured provider instance: its config, its HTTP client to the supplier, its health,

@@ -14,6 +14,9 @@
 #include <vector>
 
 #include "portico/config/schema.hpp"
+#include "portico/core/backoff.hpp"
+#include "portico/core/circuit_breaker.hpp"
+#include "portico/core/rate_limiter.hpp"
 #include "portico/core/secret.hpp"
 
 // The gateway's configuration: one YAML file loaded into these typed, validated structs at
@@ -147,6 +150,14 @@ struct ProviderConfig {
   // /admin/health warns when the supplier's prepaid balance falls under this, in minor units
   // of the supplier's currency (`credit_floor: 50.00` in the file).
   std::optional<std::int64_t> credit_floor;
+  // Resilience, all inside the one `timeout` of each call (adapters/http/client.hpp): retries
+  // of calls that are safe to repeat, the circuit breaker, the outgoing rate limits (the type's
+  // published ones unless the block gives its own) and how many callers may wait for one of
+  // the max_concurrency connections before the next is refused at once.
+  core::RetryPolicy retries;
+  core::CircuitBreakerPolicy circuit_breaker;
+  std::vector<core::RateLimit> rate_limits;
+  int max_queue = 64;
   std::map<std::string, SettingValue, std::less<>> settings;  // the type's own fields
 
   // Typed access to the type's fields. They assume validation passed: a missing key or another

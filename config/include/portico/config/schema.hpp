@@ -7,6 +7,8 @@
 #include <string_view>
 #include <vector>
 
+#include "portico/core/rate_limiter.hpp"
+
 // What a provider type accepts in its config block. Adapters register one schema per type; the
 // loader checks every instance against it, so an adapter never sees an unvalidated setting.
 namespace portico::config {
@@ -35,6 +37,9 @@ struct ProviderSchema {
   std::set<Category> categories;  // the routes an instance of this type may appear in
   std::vector<FieldSpec> fields;
   bool requires_source_address = false;  // the supplier binds the account to a source IP
+  // The limits the supplier publishes, applied to every instance unless its block gives
+  // `rate_limits` of its own.
+  std::vector<core::RateLimit> default_rate_limits = {};
 };
 
 using ProviderSchemas = std::map<std::string, ProviderSchema, std::less<>>;

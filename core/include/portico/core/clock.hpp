@@ -10,6 +10,8 @@
 namespace portico::core {
 
 using TimePoint = std::chrono::system_clock::time_point;
+// Monotonic time, for deadlines and rolling windows; pure code takes it as an argument.
+using SteadyTime = std::chrono::steady_clock::time_point;
 
 // Wall-clock time, injected so tests are deterministic.
 class Clock {

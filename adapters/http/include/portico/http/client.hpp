@@ -13,6 +13,10 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 
+#include "portico/core/backoff.hpp"
+#include "portico/core/circuit_breaker.hpp"
+#include "portico/core/random.hpp"
+#include "portico/core/rate_limiter.hpp"
 #include "portico/core/result.hpp"
 
 namespace portico::http {
@@ -35,6 +39,11 @@ struct Request {
   // Values masked in this call's Exchange texts (as the client's secrets are), e.g. an
   // encrypted password in a form body.
   std::vector<std::string> redact;
+  // Whether the call may be sent again after a failure that may have reached the supplier (a
+  // reset after writing, a 502/503/504, a 429). Unset: GET and HEAD are, nothing else is. Set
+  // it for a read sent as POST or PUT and for a write the supplier applies idempotently; never
+  // for orders, registrations, renewals or anything else that acts twice when sent twice.
+  std::optional<bool> retry_safe;
 };
 
 struct Response {
@@ -59,6 +68,8 @@ struct Exchange {
   // response_text names the transport failure (never a host or a secret).
   std::string request_text;
   std::string response_text;
+  int attempts = 0;  // requests sent, retries included; 0 when refused before sending anything
+  bool rate_limit_waited = false;  // an attempt waited for the outgoing rate limiter
 };
 
 struct ClientOptions {
@@ -81,12 +92,30 @@ struct ClientOptions {
   // 502 upstream_target_refused naming that reason, and nothing is connected to. Checking
   // the resolved addresses, not the name, holds however DNS answers (webhook targets).
   std::function<std::string(std::string_view ip)> refuse_address;
+
+  // Resilience, every wait inside the call's one deadline; off unless set (the registry sets
+  // them from the provider's config). Retries of calls that are safe to repeat, with backoff
+  // and jitter drawn from `random` (must outlive the client; null: the system's generator).
+  core::RetryPolicy retry{.max_attempts = 1};
+  core::Random* random = nullptr;
+  std::optional<core::CircuitBreakerPolicy> circuit_breaker;
+  std::function<void(core::CircuitState)> on_circuit_change;  // each change, in order
+  // Rolling windows every request must fit (the supplier's published limits).
+  std::vector<core::RateLimit> rate_limits;
+  // Callers that may wait for one of the max_connections; the next one is refused at once.
+  std::size_t max_queue = 64;
 };
 
 // An HTTP/1.1 client for one supplier origin with a keep-alive connection pool.
 //
 // Errors are core::Error values of type upstream (never exceptions out of send()):
 //   503 upstream_unavailable      connect refused, unreachable, name resolution failed
+//   503 upstream_circuit_open     the circuit breaker is open; nothing was sent
+//                                 (retry_after_seconds: until it lets a probe through)
+//   503 upstream_busy             max_queue callers already wait for a connection; nothing sent
+//                                 (retry_after_seconds: 1)
+//   503 upstream_rate_limited     no slot of the outgoing rate limits before the deadline;
+//                                 nothing sent (retry_after_seconds: until the next slot)
 //   504 upstream_timeout          the call's deadline passed (outcome_unknown once the request
 //                                 was fully written)
 //   502 upstream_tls_error        TLS handshake or certificate verification failed
@@ -94,6 +123,14 @@ struct ClientOptions {
 //   502 upstream_bad_response     unparsable, truncated or oversized response (outcome_unknown)
 //   502 upstream_target_refused   every resolved address was refused (options.refuse_address)
 // HTTP error statuses are responses, not errors: adapters interpret them.
+//
+// A call is at most retry.max_attempts attempts. A retry-safe call is repeated after a lost
+// connection or a 502/503/504/429 (waiting at least its Retry-After); any call is repeated
+// when the request certainly never left (refused connect, a write that failed). A timeout is
+// never retried: the deadline is spent. Attempts go through, in order: the circuit breaker
+// (transport failures and 5xx count as failures; 4xx, 429 included, are the supplier
+// answering), a connection slot (the bulkhead, its queue bounded by max_queue), the rate
+// limiter (waits for a slot that fits the deadline), then the supplier.
 //
 // Thread safety: send() may be called concurrently from coroutines running on any thread of
 // the io_context that owns `executor`. The client must outlive every call in flight.

@@ -29,8 +29,9 @@ struct DomainRoute {
 core::Result<DomainRoute> route_domain(const Services& services, std::string_view name,
                                        bool livemode);
 
-// The supplier certainly did nothing (it could not be reached), so another instance may be
-// asked. A timeout after the request was sent is not such a failure: it may have acted.
+// The supplier certainly did nothing (it could not be reached, or the call was refused before
+// it was sent), so another instance may be asked. A timeout after the request was sent is not
+// such a failure: it may have acted.
 bool supplier_unreachable(const core::Error& error);
 
 // Calls `call` on each instance in order, moving on only while the supplier was unreachable.

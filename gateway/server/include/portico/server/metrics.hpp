@@ -10,6 +10,10 @@
 
 namespace portico::server {
 
+// A sample value as the Prometheus text format writes it (also for the admin's per-instance
+// series).
+std::string prometheus_number(double value);
+
 // Request counters by listener, route and status, and a latency histogram per route, rendered
 // in the Prometheus text format. Thread-safe; one short lock per request.
 class Metrics {
