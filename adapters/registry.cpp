@@ -85,12 +85,20 @@ config::ProviderSchemas Registry::schemas() const {
   return schemas;
 }
 
-std::map<std::string, std::unique_ptr<ProviderInstance>, std::less<>> Registry::build(
-    const config::Config& config, const Dependencies& dependencies) const {
-  std::map<std::string, std::unique_ptr<ProviderInstance>, std::less<>> instances;
+Instances Registry::build(const config::Config& config, const Dependencies& dependencies,
+                          const Instances* previous) const {
+  Instances instances;
   for (const auto& entry : config.providers) {
-    // A named reference, not a structured binding: lambdas below capture it.
-    const config::ProviderConfig& provider = entry.second;
+    if (previous != nullptr) {
+      const auto kept = previous->find(entry.first);
+      if (kept != previous->end() && kept->second->config() == entry.second) {
+        instances.emplace(entry.first, kept->second);
+        continue;
+      }
+    }
+    // The instance's own copy: it outlives `config` when a reload keeps it.
+    auto owned = std::make_shared<const config::ProviderConfig>(entry.second);
+    const config::ProviderConfig& provider = *owned;
     const ProviderType* type = find(provider.type);
     if (type == nullptr) throw std::logic_error("unvalidated provider type: " + provider.type);
 
@@ -118,7 +126,10 @@ std::map<std::string, std::unique_ptr<ProviderInstance>, std::less<>> Registry::
       if (sink) sink(provider, exchange);
     };
     auto client = std::make_unique<http::Client>(dependencies.executor, std::move(options));
-    instances.emplace(entry.first, type->create(provider, std::move(client), health, dependencies));
+    std::shared_ptr<ProviderInstance> instance =
+        type->create(provider, std::move(client), health, dependencies);
+    instance->keep_config(std::move(owned));
+    instances.emplace(entry.first, std::move(instance));
   }
   return instances;
 }

@@ -10,8 +10,8 @@ TokenBuckets::TokenBuckets(int per_second, int burst)
     : per_second_(std::max(0, per_second)), burst_(std::max(1, burst)) {}
 
 std::optional<int> TokenBuckets::take(std::string_view key, TimePoint now) {
-  if (per_second_ <= 0) return std::nullopt;
   const std::lock_guard lock(mutex_);
+  if (per_second_ <= 0) return std::nullopt;
   auto [found, created] = buckets_.try_emplace(std::string(key), Bucket{burst_, now});
   Bucket& bucket = found->second;
   if (!created && now > bucket.updated) {
@@ -25,6 +25,14 @@ std::optional<int> TokenBuckets::take(std::string_view key, TimePoint now) {
   }
   const double wait = (1 - bucket.tokens) / per_second_;
   return std::max(1, static_cast<int>(std::ceil(wait)));
+}
+
+void TokenBuckets::configure(int per_second, int burst) {
+  const std::lock_guard lock(mutex_);
+  per_second_ = std::max(0, per_second);
+  burst_ = std::max(1, burst);
+  for (auto& [key, bucket] : buckets_)
+    bucket.tokens = std::min(bucket.tokens, burst_);
 }
 
 }  // namespace portico::core

@@ -87,12 +87,13 @@ std::string_view bearer_token(const server::Request& request) {
 
 }  // namespace
 
-Frontend::Frontend(Services& services, Router router, std::string listener)
+Frontend::Frontend(Services& services, Router router, std::string listener,
+                   core::TokenBuckets& key_limits)
     : services_(services),
       router_(std::move(router)),
       listener_(std::move(listener)),
       admin_token_hash_(core::crypto::sha256(services.config.admin.token.reveal())),
-      key_limits_(services.config.keys.requests_per_second, services.config.keys.burst) {}
+      key_limits_(key_limits) {}
 
 server::Response Frontend::reject(unsigned status, std::string_view code,
                                   std::string_view message) {

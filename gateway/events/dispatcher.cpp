@@ -77,6 +77,10 @@ struct DispatchState {
   net::any_io_executor strand;  // the loop's
   std::atomic<bool> started{false};
   std::atomic<bool> stopped{false};
+  bool release_claims_at_start = true;  // set by start()
+  // The loop and the attempts still running, each counted until its completion's last step:
+  // at 0 nothing touches `services` any more (Dispatcher::idle()).
+  std::atomic<int> live_tasks{0};
   // A wake is posted and not yet handled: later ones add nothing.
   std::atomic<bool> wake_posted{false};
   // The last pass left due work behind for lack of free slots: a finished attempt wakes
@@ -377,6 +381,7 @@ void spawn_attempt(const std::shared_ptr<State>& state, Due due,
                    const net::any_io_executor& executor,
                    const std::shared_ptr<AttemptGroup>& group) {
   std::string endpoint_id = due.delivery.endpoint_id;
+  ++state->live_tasks;
   net::co_spawn(executor, attempt(state, std::move(due), executor),
                 [state, group, endpoint_id = std::move(endpoint_id)](
                     const std::exception_ptr& error, bool succeeded) {
@@ -397,6 +402,7 @@ void spawn_attempt(const std::shared_ptr<State>& state, Due due,
                     });
                   }
                   if (state->saturated) wake_loop(state);
+                  --state->live_tasks;
                 });
 }
 
@@ -468,15 +474,19 @@ net::awaitable<void> run_loop(std::shared_ptr<State> state) {
   api::Services& services = state->services;
   const auto poll = std::max(std::chrono::milliseconds(1), services.config.webhooks.poll_interval);
   const core::TimePoint started_at = services.clock.now();
-  auto released =
-      co_await services.store.write<int>([&started_at](store::Database& db) -> core::Result<int> {
-        return store::webhook_deliveries::release_claims(db, started_at);
-      });
-  if (!released) {
-    services.log.error("webhook dispatch: claims of the previous run cannot be released");
-  } else if (*released > 0) {
-    services.log.info("webhook deliveries released for retry",
-                      {{"deliveries", std::to_string(*released)}});
+  // After a reload the previous dispatcher's attempts may still be in flight: their claims
+  // are theirs. Only a new process finds claims nobody holds.
+  if (state->release_claims_at_start) {
+    auto released =
+        co_await services.store.write<int>([&started_at](store::Database& db) -> core::Result<int> {
+          return store::webhook_deliveries::release_claims(db, started_at);
+        });
+    if (!released) {
+      services.log.error("webhook dispatch: claims of the previous run cannot be released");
+    } else if (*released > 0) {
+      services.log.info("webhook deliveries released for retry",
+                        {{"deliveries", std::to_string(*released)}});
+    }
   }
 
   net::steady_timer timer(state->strand);
@@ -529,20 +539,28 @@ Dispatcher::~Dispatcher() {
   stop();
 }
 
-void Dispatcher::start(const net::any_io_executor& executor) {
+void Dispatcher::start(const net::any_io_executor& executor, bool release_claims) {
   if (!state_->services.config.webhooks.enabled || state_->started || state_->stopped) return;
+  state_->release_claims_at_start = release_claims;
   state_->executor = executor;
   state_->strand = net::make_strand(executor);
   state_->started.store(true, std::memory_order_release);
   std::shared_ptr<State> state = state_;
+  ++state->live_tasks;
   net::co_spawn(state->strand, run_loop(state), [state](const std::exception_ptr& error) {
-    if (!error) return;
-    try {
-      std::rethrow_exception(error);
-    } catch (const std::exception& failure) {
-      state->services.log.error("webhook dispatch stopped", {{"detail", failure.what()}});
+    if (error) {
+      try {
+        std::rethrow_exception(error);
+      } catch (const std::exception& failure) {
+        state->services.log.error("webhook dispatch stopped", {{"detail", failure.what()}});
+      }
     }
+    --state->live_tasks;
   });
+}
+
+bool Dispatcher::idle() const {
+  return state_->live_tasks == 0;
 }
 
 void Dispatcher::stop() {

@@ -14,6 +14,7 @@ Periodic::Periodic(server::Logger& log, std::string name, std::chrono::seconds t
 
 void Periodic::start(const net::any_io_executor& executor) {
   timer_ = std::make_unique<net::steady_timer>(executor);
+  running_ = true;
   net::co_spawn(executor, loop(), net::detached);
 }
 
@@ -24,7 +25,13 @@ void Periodic::stop() {
 
 net::awaitable<void> Periodic::loop() {
   while (!stopped_) {
-    const SyncReport report = co_await pass_();
+    SyncReport report;
+    try {
+      report = co_await pass_();
+    } catch (const std::exception& failure) {
+      // A pass that throws is a bug; the next one may still do its work.
+      log_.error(name_ + " failed", {{"detail", failure.what()}});
+    }
     if (report.checked > 0) {
       log_.info(name_, {{"checked", std::to_string(report.checked)},
                         {"changed", std::to_string(report.changed)},
@@ -34,6 +41,8 @@ net::awaitable<void> Periodic::loop() {
     boost::system::error_code ec;
     co_await timer_->async_wait(net::redirect_error(net::use_awaitable, ec));
   }
+  // The loop's last touch of `this`: from here the job may be destroyed.
+  running_ = false;
 }
 
 }  // namespace portico::jobs

@@ -48,4 +48,21 @@ TEST(TokenBucketsTest, ZeroPerSecondNeverRefusesAndTimeGoingBackDoesNotRefill) {
 }
 
 }  // namespace
+TEST(TokenBucketsTest, NewLimitsApplyToExistingBuckets) {
+  const TimePoint t0 = kStart;
+  TokenBuckets buckets(1, 10);
+  for (int i = 0; i < 3; ++i)
+    EXPECT_FALSE(buckets.take("key", t0).has_value());
+  // A smaller burst caps what is left; a faster rate refills faster.
+  buckets.configure(4, 2);
+  EXPECT_FALSE(buckets.take("key", t0).has_value());
+  EXPECT_FALSE(buckets.take("key", t0).has_value());
+  EXPECT_EQ(buckets.take("key", t0), 1);
+  EXPECT_FALSE(buckets.take("key", t0 + 250ms).has_value());
+  // Off: nothing is refused.
+  buckets.configure(0, 1);
+  for (int i = 0; i < 100; ++i)
+    EXPECT_FALSE(buckets.take("key", t0).has_value());
+}
+
 }  // namespace portico::core

@@ -27,7 +27,7 @@ using core::Error;
 namespace {
 
 constexpr std::size_t kMaxSanNames = 250;
-constexpr std::size_t kMaxCsrBytes = 16 * 1024;
+constexpr std::size_t kMaxCsrBytes = std::size_t{16} * 1024;
 
 server::Response certificate_response(const RequestContext& context, unsigned status,
                                       const store::CertificateRecord& record) {

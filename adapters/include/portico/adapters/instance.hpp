@@ -73,6 +73,12 @@ class ProviderInstance {
       : config_(config), client_(std::move(client)), health_(std::move(health)) {}
   virtual ~ProviderInstance() = default;
 
+  // The instance keeps the config block it was built from (the one `config` refers to), so it
+  // may outlive the Config it came from: a reload hands an unchanged instance to the next.
+  void keep_config(std::shared_ptr<const config::ProviderConfig> owned) {
+    owned_config_ = std::move(owned);
+  }
+
   const config::ProviderConfig& config() const { return config_; }
   http::Client& client() { return *client_; }
   const Health& health() const { return *health_; }
@@ -93,6 +99,7 @@ class ProviderInstance {
 
  private:
   const config::ProviderConfig& config_;
+  std::shared_ptr<const config::ProviderConfig> owned_config_;
   std::unique_ptr<http::Client> client_;
   std::shared_ptr<Health> health_;
 };

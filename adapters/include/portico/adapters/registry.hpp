@@ -24,6 +24,9 @@ struct Dependencies {
   std::function<void(const config::ProviderConfig&, const http::Exchange&)> on_exchange;
 };
 
+// Configured instances by name. Shared: a reload hands the unchanged ones to the next set.
+using Instances = std::map<std::string, std::shared_ptr<ProviderInstance>, std::less<>>;
+
 using Factory = std::function<std::unique_ptr<ProviderInstance>(
     const config::ProviderConfig&, std::unique_ptr<http::Client>, std::shared_ptr<Health>,
     const Dependencies&)>;
@@ -43,9 +46,11 @@ class Registry {
   config::ProviderSchemas schemas() const;
 
   // Builds every configured instance: its HTTP client (with its CA, source address,
-  // concurrency and the redaction of its secrets) and the type's adapter. Start-up only.
-  std::map<std::string, std::unique_ptr<ProviderInstance>, std::less<>> build(
-      const config::Config& config, const Dependencies& dependencies) const;
+  // concurrency and the redaction of its secrets) and the type's adapter. An instance of
+  // `previous` whose config block is unchanged is reused as it is (a reload). Throws
+  // std::runtime_error when an instance's options are unusable (a CA file that will not load).
+  Instances build(const config::Config& config, const Dependencies& dependencies,
+                  const Instances* previous = nullptr) const;
 
  private:
   std::map<std::string, ProviderType, std::less<>> types_;

@@ -28,11 +28,13 @@ struct ListenAddress {
   std::uint16_t port = 0;
 
   std::string text() const;  // "127.0.0.1:8080" or "[::1]:8080"
+  bool operator==(const ListenAddress&) const = default;
 };
 
 struct TlsFiles {
   std::string cert_file;  // absolute paths
   std::string key_file;
+  bool operator==(const TlsFiles&) const = default;
 };
 
 struct ServerConfig {
@@ -45,6 +47,7 @@ struct ServerConfig {
   std::chrono::milliseconds write_timeout{10000};
   std::chrono::milliseconds shutdown_grace{10000};  // in-flight requests on SIGTERM
   std::optional<TlsFiles> tls;
+  bool operator==(const ServerConfig&) const = default;
 };
 
 struct AdminConfig {
@@ -58,6 +61,7 @@ struct StorageConfig {
   // 32 bytes (base64 in the file) sealing private keys at rest. Absent: a key file beside the
   // database (<sqlite>.key, mode 0600) is created on first start and used from then on.
   std::optional<core::Secret> encryption_key;
+  bool operator==(const StorageConfig&) const = default;
 };
 
 struct KeysConfig {
@@ -134,6 +138,7 @@ struct Endpoint {
   bool tls() const { return scheme == "https"; }
   std::string origin() const;  // scheme://host, plus :port when it is not the default
   std::string url() const;     // origin() + base_path
+  bool operator==(const Endpoint&) const = default;
 };
 
 using SettingValue = std::variant<std::string, std::int64_t, bool, core::Secret>;
@@ -169,6 +174,10 @@ struct ProviderConfig {
   bool has(std::string_view key) const;
   // Every secret's plaintext, for the wire-log redactor.
   std::vector<std::string> secret_values() const;
+
+  // Field by field: a reload keeps an instance whose block did not change (its connections,
+  // circuit, rate windows and health go on).
+  bool operator==(const ProviderConfig&) const = default;
 };
 
 struct RoutingConfig {

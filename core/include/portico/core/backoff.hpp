@@ -12,6 +12,7 @@ struct RetryPolicy {
   int max_attempts = 3;
   std::chrono::milliseconds base_delay{100};
   std::chrono::milliseconds max_delay{2000};
+  bool operator==(const RetryPolicy&) const = default;
 };
 
 // The wait before retry number `retry` (1 for the first): exponential backoff with full jitter,

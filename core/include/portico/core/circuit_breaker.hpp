@@ -21,6 +21,7 @@ struct CircuitBreakerPolicy {
   // succeeding closes the circuit, any failing re-opens it.
   std::chrono::milliseconds open_for{30000};
   int half_open_probes = 1;
+  bool operator==(const CircuitBreakerPolicy&) const = default;
 };
 
 enum class CircuitState { closed, open, half_open };

@@ -17,6 +17,8 @@ class Secret {
   bool empty() const { return value_.empty(); }
 
   friend std::ostream& operator<<(std::ostream& out, const Secret&) { return out << "[redacted]"; }
+  // Whether two configurations name the same secret (a reload keeps what did not change).
+  bool operator==(const Secret&) const = default;
 
  private:
   std::string value_;

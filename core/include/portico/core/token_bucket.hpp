@@ -21,6 +21,9 @@ class TokenBuckets {
   // seconds (at least 1) until the next token, for Retry-After.
   std::optional<int> take(std::string_view key, TimePoint now);
 
+  // New limits (a configuration reload): buckets keep their tokens, at most the new burst.
+  void configure(int per_second, int burst);
+
  private:
   struct Bucket {
     double tokens = 0;

@@ -3,10 +3,14 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <thread>
 #include <vector>
 
+#include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include "portico/adapters/keyed_mutex.hpp"
 #include "portico/adapters/registry.hpp"
@@ -14,6 +18,7 @@
 #include "portico/api/frontend.hpp"
 #include "portico/api/services.hpp"
 #include "portico/config/config.hpp"
+#include "portico/core/token_bucket.hpp"
 #include "portico/events/dispatcher.hpp"
 #include "portico/jobs/balance_check.hpp"
 #include "portico/jobs/certificate_sync.hpp"
@@ -30,6 +35,13 @@ namespace portico::gateway {
 // The whole gateway, wired from a validated config: store, provider instances, the public API
 // listener and the admin listener on one multi-threaded io_context. main() and the end-to-end
 // tests build it the same way.
+//
+// What a config builds (its provider instances, services, jobs and the listeners' request
+// pipelines) is one Generation. A reload (SIGHUP, or reload()) builds the next one and swaps
+// it in: a request runs to its end on the generation it started with, new ones take the new
+// one, and connections are never dropped. An instance whose config block did not change is
+// handed over as it is. What lives longer than a generation stays here: the store, the
+// listeners, metrics, per-key rate limits, object locks, usage counts and the sealing key.
 class App {
  public:
   struct Dependencies {
@@ -39,7 +51,8 @@ class App {
   };
 
   // Opens the store (migrations), builds the instances, binds both listeners. Throws at
-  // start-up on anything unusable (ports taken, TLS files, CA files, database).
+  // start-up on anything unusable (ports taken, TLS files, CA files, database). `registry`
+  // must outlive the App (reloads build with it).
   App(config::Config config, const adapters::Registry& registry, Dependencies dependencies);
   ~App();
 
@@ -47,38 +60,64 @@ class App {
   std::uint16_t admin_port() const { return admin_server_->port(); }
   store::Store& store() { return *store_; }
   // Writes the API call counts held in memory now (tests; the job does it on its own).
-  jobs::UsageFlush& usage_flush() { return *usage_flush_; }
+  jobs::UsageFlush& usage_flush();
   // Sends the webhook outbox (tests run passes with run_once()).
-  events::Dispatcher& dispatcher() { return *dispatcher_; }
+  events::Dispatcher& dispatcher();
 
   // Serves on config.server.threads threads until a graceful stop completes. With
-  // `handle_signals`, SIGINT and SIGTERM start that stop.
+  // `handle_signals`, SIGINT and SIGTERM start that stop and SIGHUP reloads the config file.
   void run(bool handle_signals);
   // Starts a graceful stop: no new connections, requests in flight finish within
   // shutdown_grace. Thread-safe; later calls do nothing.
   void request_stop();
 
+  // Swaps in a generation built from `next` (routes, instances, limits, jobs, webhooks,
+  // pricing, idempotency, the admin token). Refused, with the current one kept, when `next`
+  // changes what only a restart can (server, admin.listen and admin.tls, storage) or when an
+  // instance cannot be built. Thread-safe; call it while run() serves.
+  core::Status reload(config::Config next);
+  // Loads the file the running config came from and reloads it; a file that does not validate
+  // is refused the same way (the message says where and why).
+  core::Status reload_from_file();
+
  private:
-  config::Config config_;
+  struct Generation;
+
+  std::shared_ptr<Generation> build_generation(config::Config config, const Generation* previous);
+  std::shared_ptr<Generation> current() const;
+  void start_generation(Generation& generation, bool first);
+  // Destroys retired generations nothing runs on any more (every second, on io_).
+  void reap_retired();
+  // Reloads the config file on each SIGHUP.
+  void await_hangup();
+  boost::asio::awaitable<server::Response> serve(server::Request& request, const server::Peer& peer,
+                                                 bool admin);
+  std::unique_ptr<server::HttpServer> make_server(const config::ListenAddress& listen,
+                                                  const std::optional<config::TlsFiles>& tls,
+                                                  bool admin);
+
+  config::Config boot_config_;  // what the listeners and the store were built from
+  const adapters::Registry& registry_;
   Dependencies dependencies_;
   boost::asio::io_context io_;
   std::unique_ptr<store::Store> store_;
+  std::unique_ptr<adapters::Dependencies> adapter_dependencies_;
   server::Metrics metrics_;
-  api::Providers providers_;
   adapters::KeyedMutex domain_locks_;
   core::Secret sealing_key_;
   api::UsageCounter usage_;
-  std::unique_ptr<api::Services> services_;
-  std::unique_ptr<jobs::DomainSync> domain_sync_;
-  std::unique_ptr<jobs::CertificateSync> certificate_sync_;
-  std::unique_ptr<jobs::BalanceCheck> balance_check_;
-  std::unique_ptr<jobs::UsageFlush> usage_flush_;
-  std::unique_ptr<jobs::Reconciler> reconciler_;
-  std::unique_ptr<events::Dispatcher> dispatcher_;
-  std::unique_ptr<api::Frontend> api_frontend_;
-  std::unique_ptr<api::Frontend> admin_frontend_;
+  core::TokenBuckets key_limits_;
+
+  std::mutex reload_mutex_;  // one reload at a time
+  mutable std::mutex generations_mutex_;
+  std::shared_ptr<Generation> current_;
+  std::vector<std::shared_ptr<Generation>> retired_;
+  std::unique_ptr<boost::asio::steady_timer> reaper_;
+  std::unique_ptr<boost::asio::signal_set> reload_signal_;
+
   std::unique_ptr<server::HttpServer> api_server_;
   std::unique_ptr<server::HttpServer> admin_server_;
+  std::atomic<bool> running_{false};
   std::atomic<bool> stopping_{false};
   std::atomic<int> servers_running_{2};
 };

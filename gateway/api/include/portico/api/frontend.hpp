@@ -18,7 +18,9 @@ namespace portico::api {
 // api_error.
 class Frontend {
  public:
-  Frontend(Services& services, Router router, std::string listener);
+  // `key_limits` (keys.requests_per_second and keys.burst per API key) outlives the frontend:
+  // a reload builds another frontend over the same buckets.
+  Frontend(Services& services, Router router, std::string listener, core::TokenBuckets& key_limits);
 
   boost::asio::awaitable<server::Response> handle(server::Request& request,
                                                   const server::Peer& peer);
@@ -37,7 +39,7 @@ class Frontend {
   Router router_;
   std::string listener_;
   std::string admin_token_hash_;
-  core::TokenBuckets key_limits_;  // per API key: keys.requests_per_second and keys.burst
+  core::TokenBuckets& key_limits_;
 };
 
 // Helpers for handlers.

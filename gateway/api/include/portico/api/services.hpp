@@ -4,8 +4,8 @@
 #include <memory>
 #include <string>
 
-#include "portico/adapters/instance.hpp"
 #include "portico/adapters/keyed_mutex.hpp"
+#include "portico/adapters/registry.hpp"
 #include "portico/config/config.hpp"
 #include "portico/core/clock.hpp"
 #include "portico/core/random.hpp"
@@ -17,7 +17,7 @@ namespace portico::api {
 
 class UsageCounter;  // billing.hpp
 
-using Providers = std::map<std::string, std::unique_ptr<adapters::ProviderInstance>, std::less<>>;
+using Providers = adapters::Instances;
 
 // What handlers may use; built once by the App, nothing global.
 struct Services {

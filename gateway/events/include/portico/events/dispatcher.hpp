@@ -35,11 +35,14 @@ class Dispatcher {
   Dispatcher(const Dispatcher&) = delete;
   Dispatcher& operator=(const Dispatcher&) = delete;
 
-  // Releases left-over claims, then runs passes until stop(). Nothing is sent when
+  // Releases left-over claims (unless `release_claims` is false: a reload, whose previous
+  // dispatcher may still hold some), then runs passes until stop(). Nothing is sent when
   // webhooks.enabled is false (deliveries wait in the outbox).
-  void start(const boost::asio::any_io_executor& executor);
+  void start(const boost::asio::any_io_executor& executor, bool release_claims = true);
   // Stops the loop; attempts in flight finish (or are released at the next start).
   void stop();
+  // Neither the loop nor any attempt runs: it may be destroyed (a reload retires it).
+  bool idle() const;
   // New deliveries were committed: run a pass soon. Thread-safe, never blocks (the Store's
   // outbox listener calls it on the writer thread).
   void wake();

@@ -19,6 +19,7 @@ class BalanceCheck {
 
   void start(const boost::asio::any_io_executor& executor) { periodic_.start(executor); }
   void stop() { periodic_.stop(); }
+  bool idle() const { return periodic_.idle(); }
 
  private:
   api::Services& services_;

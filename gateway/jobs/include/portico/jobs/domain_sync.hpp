@@ -22,6 +22,7 @@ class DomainSync {
   // Passes on a timer (every minute, each taking what is due) until stop().
   void start(const boost::asio::any_io_executor& executor) { periodic_.start(executor); }
   void stop() { periodic_.stop(); }
+  bool idle() const { return periodic_.idle(); }
 
  private:
   api::Services& services_;

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -28,6 +29,9 @@ class Periodic {
 
   void start(const boost::asio::any_io_executor& executor);
   void stop();  // on the executor's threads: the timer lives there
+  // Not started, or its loop has ended after stop(): nothing of it runs any more, so it may be
+  // destroyed (a reload retires the jobs of the previous configuration).
+  bool idle() const { return !running_; }
 
  private:
   boost::asio::awaitable<void> loop();
@@ -38,6 +42,7 @@ class Periodic {
   Pass pass_;
   std::unique_ptr<boost::asio::steady_timer> timer_;
   bool stopped_ = false;
+  std::atomic<bool> running_{false};
 };
 
 }  // namespace portico::jobs

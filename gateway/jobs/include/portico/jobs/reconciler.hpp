@@ -22,6 +22,7 @@ class Reconciler {
 
   void start(const boost::asio::any_io_executor& executor) { periodic_.start(executor); }
   void stop() { periodic_.stop(); }
+  bool idle() const { return periodic_.idle(); }
 
   // At start-up, before serving (blocking): the requests of the last process are gone, so
   // their keys and open intents wait for the reconciler.

@@ -24,6 +24,7 @@ class UsageFlush {
 
   void start(const boost::asio::any_io_executor& executor) { periodic_.start(executor); }
   void stop() { periodic_.stop(); }
+  bool idle() const { return periodic_.idle(); }
 
  private:
   // A failed write puts the counts back and says so.
