@@ -9,6 +9,7 @@
 #include "portico/api/envelope.hpp"
 #include "portico/api/frontend.hpp"
 #include "portico/core/ids.hpp"
+#include "portico/store/idempotency.hpp"
 #include "portico/store/webhooks.hpp"
 
 namespace portico::admin {
@@ -149,11 +150,15 @@ net::awaitable<Response> health(api::Services& services, RequestContext& context
   struct Outbox {
     std::int64_t pending = 0;
     std::optional<core::TimePoint> next_due;
+    std::int64_t unresolved_intents = 0;
+    std::optional<core::TimePoint> oldest_intent;
   };
   auto outbox =
       co_await services.store.read<Outbox>([](store::Database& db) -> core::Result<Outbox> {
         return Outbox{.pending = store::webhook_deliveries::pending_count(db),
-                      .next_due = store::webhook_deliveries::next_due(db)};
+                      .next_due = store::webhook_deliveries::next_due(db),
+                      .unresolved_intents = store::intents::unresolved_count(db),
+                      .oldest_intent = store::intents::oldest_unresolved(db)};
       });
   std::vector<adapters::HealthSnapshot> snapshots;
   bool circuit_open = false;
@@ -197,8 +202,28 @@ net::awaitable<Response> health(api::Services& services, RequestContext& context
         } else {
           core::json::write_null(out, "webhooks");
         }
+        // Costly supplier calls whose outcome is still to be learned (api/intents.hpp).
+        if (outbox) {
+          core::json::key(out, "supplier_intents");
+          out.StartObject();
+          core::json::write(out, "unresolved", outbox->unresolved_intents);
+          core::json::write_time(out, "oldest_at", outbox->oldest_intent);
+          out.EndObject();
+        } else {
+          core::json::write_null(out, "supplier_intents");
+        }
         core::json::key(out, "warnings");
         out.StartArray();
+        if (outbox && outbox->unresolved_intents > 0) {
+          out.StartObject();
+          core::json::write(out, "code", "intents_unresolved");
+          core::json::write_null(out, "provider");
+          core::json::write(out, "message",
+                            std::to_string(outbox->unresolved_intents) +
+                                " supplier operations have an outcome still to be learned; "
+                                "GET /admin/intents lists them.");
+          out.EndObject();
+        }
         for (const auto& [name, message] : low_credit) {
           out.StartObject();
           core::json::write(out, "code", "credit_low");
@@ -294,9 +319,33 @@ std::string provider_metrics(const api::Providers& providers) {
 }
 
 net::awaitable<Response> metrics(api::Services& services, RequestContext&) {
+  // What the store knows: deliveries waiting, supplier outcomes still to be learned. A failed
+  // read leaves the series out rather than reporting a false 0.
+  struct Waiting {
+    std::int64_t deliveries = 0;
+    std::int64_t intents = 0;
+  };
+  auto waiting =
+      co_await services.store.read<Waiting>([](store::Database& db) -> core::Result<Waiting> {
+        return Waiting{.deliveries = store::webhook_deliveries::pending_count(db),
+                       .intents = store::intents::unresolved_count(db)};
+      });
+  std::string body = services.metrics.render() + provider_metrics(services.providers);
+  if (waiting) {
+    body +=
+        "# HELP portico_webhook_deliveries_pending Webhook deliveries waiting to be sent.\n"
+        "# TYPE portico_webhook_deliveries_pending gauge\n"
+        "portico_webhook_deliveries_pending " +
+        std::to_string(waiting->deliveries) +
+        "\n# HELP portico_supplier_intents_unresolved Costly supplier calls whose outcome is "
+        "still to be learned.\n"
+        "# TYPE portico_supplier_intents_unresolved gauge\n"
+        "portico_supplier_intents_unresolved " +
+        std::to_string(waiting->intents) + "\n";
+  }
   Response response(http::status::ok, 11);
   response.set(http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
-  response.body() = services.metrics.render() + provider_metrics(services.providers);
+  response.body() = std::move(body);
   co_return response;
 }
 

@@ -333,6 +333,13 @@ TEST_F(SettlingIdempotencyTest, TheReconcilerRecordsWhatTheSupplierDidOnceItCanT
   ASSERT_EQ(listed["data"].Size(), 1U);
   EXPECT_STREQ(listed["data"][0]["operation"].GetString(), "domain.register");
   EXPECT_STREQ(listed["data"][0]["state"].GetString(), "unknown");
+  // The health endpoint and the metrics tell the same.
+  const auto health = gateway_->admin("GET", "/admin/health").json();
+  EXPECT_EQ(health["data"]["supplier_intents"]["unresolved"].GetInt(), 1);
+  EXPECT_STREQ(health["data"]["warnings"][0]["code"].GetString(), "intents_unresolved");
+  EXPECT_NE(
+      gateway_->admin("GET", "/admin/metrics").body.find("portico_supplier_intents_unresolved 1\n"),
+      std::string::npos);
 
   server_->clear_faults();
   clock_->advance(5min);
@@ -351,6 +358,10 @@ TEST_F(SettlingIdempotencyTest, TheReconcilerRecordsWhatTheSupplierDidOnceItCanT
   EXPECT_EQ(supplier_calls(kRegister), 1U);
   EXPECT_EQ(simulator_->charges(), 1U);
   EXPECT_EQ(gateway_->admin("GET", "/admin/intents").json()["data"].Size(), 0U);
+  EXPECT_EQ(gateway_->admin("GET", "/admin/health")
+                .json()["data"]["supplier_intents"]["unresolved"]
+                .GetInt(),
+            0);
 }
 
 TEST_F(SettlingIdempotencyTest, ARetryAsksTheSupplierBeforeAnythingElse) {

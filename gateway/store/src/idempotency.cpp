@@ -309,6 +309,14 @@ std::int64_t unresolved_count(Database& db) {
   return query.column_int64(0);
 }
 
+std::optional<core::TimePoint> oldest_unresolved(Database& db) {
+  Statement query =
+      db.prepare("SELECT min(created_at) FROM supplier_intents WHERE state IN ('open', 'unknown')");
+  query.step();
+  if (auto at = query.column_optional_int64(0)) return from_unix_millis(*at);
+  return std::nullopt;
+}
+
 std::int64_t recover(Database& db, core::TimePoint now) {
   Statement update = db.prepare(
       "UPDATE supplier_intents SET state = 'unknown', next_check_at = ?, updated_at = ? "

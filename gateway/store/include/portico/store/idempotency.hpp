@@ -137,6 +137,8 @@ bool unresolved_for(Database& db, const std::vector<std::string_view>& operation
 // Newest first, for the admin; with `unresolved_only`, the open and unknown ones.
 std::vector<IntentRecord> list(Database& db, bool unresolved_only, int limit);
 std::int64_t unresolved_count(Database& db);
+// When the oldest unresolved intent was written; none when there is none.
+std::optional<core::TimePoint> oldest_unresolved(Database& db);
 // At start-up: open intents belong to requests that died; each is asked about now.
 std::int64_t recover(Database& db, core::TimePoint now);
 // Settled intents updated before `before` are deleted. Returns how many.
