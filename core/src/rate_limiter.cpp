@@ -4,7 +4,7 @@
 
 namespace portico::core {
 
-RollingWindowLimiter::RollingWindowLimiter(std::vector<RateLimit> limits) {
+RollingWindowLimiter::RollingWindowLimiter(const std::vector<RateLimit>& limits) {
   for (const RateLimit& limit : limits) {
     windows_.push_back({RateLimit{std::max(1, limit.requests), limit.per}, {}});
   }

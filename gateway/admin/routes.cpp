@@ -277,9 +277,11 @@ std::string provider_metrics(const api::Providers& providers) {
   family("portico_upstream_latency_seconds", "summary",
          "Supplier call latency: quantiles over the latest calls, sum and count since start.");
   for (const auto& [labels, h] : all) {
+    // Named: clang 14 (clang-tidy) refuses a lambda that captures a structured binding.
+    const std::string& instance_labels = labels;
     const auto quantile = [&](const char* q, const std::optional<std::chrono::milliseconds>& at) {
       if (!at) return;
-      sample("portico_upstream_latency_seconds", labels + ",quantile=\"" + q + "\"",
+      sample("portico_upstream_latency_seconds", instance_labels + ",quantile=\"" + q + "\"",
              server::prometheus_number(std::chrono::duration<double>(*at).count()));
     };
     quantile("0.5", h.latency_p50);

@@ -20,7 +20,7 @@ struct RateLimit {
 
 class RollingWindowLimiter {
  public:
-  explicit RollingWindowLimiter(std::vector<RateLimit> limits);
+  explicit RollingWindowLimiter(const std::vector<RateLimit>& limits);
 
   // The earliest time at or after `now` when a request has room in every window.
   SteadyTime earliest(SteadyTime now) const;
