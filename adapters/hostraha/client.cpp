@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "portico/core/json.hpp"
+#include "portico/core/webhook.hpp"
 
 #include "hostraha/mapping.hpp"
 #include "hostraha/signer.hpp"
@@ -49,7 +50,20 @@ core::Async<rapidjson::Document> Client::send(std::string method, std::string ac
   request.retry_safe = !write;
 
   auto response = co_await http_.send(std::move(request));
-  if (!response.ok()) co_return std::move(response).error();  // transport errors as they are
+  if (!response.ok()) {
+    // A read that timed out or lost its connection changed nothing: no outcome to reconcile.
+    core::Error error = std::move(response).error();
+    if (!write) error.outcome_unknown = false;
+    co_return error;
+  }
+  const std::optional<std::string> retry_after = response->header("Retry-After");
+  const auto asked = retry_after ? core::webhook::parse_retry_after(
+                                       *retry_after, core::unix_seconds(clock_.now()))
+                                 : std::nullopt;
+  if (auto error = error_from_status(response->status,
+                                     asked ? static_cast<int>(asked->count()) : 1, write)) {
+    co_return std::move(*error);
+  }
 
   // The vendor's client wraps a body that is not JSON as {"error": body}: a failure either way.
   auto answer = core::json::parse(response->body);

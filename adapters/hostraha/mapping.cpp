@@ -210,6 +210,20 @@ core::Error bad_response(bool write) {
   return error;
 }
 
+std::optional<core::Error> error_from_status(int status, int retry_after_seconds, bool write) {
+  if (status == 429) {
+    core::Error error = core::Error::upstream(
+        503, "upstream_rate_limited", "The supplier is limiting requests; try again shortly.");
+    error.retry_after_seconds = retry_after_seconds;
+    return error;
+  }
+  if (status < 500 || !write) return std::nullopt;
+  core::Error error =
+      core::Error::upstream(502, "upstream_error", "The supplier failed to process the call.");
+  error.outcome_unknown = true;
+  return error;
+}
+
 bool is_success(const rapidjson::Value& answer) {
   if (answer.IsObject()) return member(answer, "error") == nullptr;
   if (answer.IsString()) {

@@ -27,6 +27,11 @@ core::Error error_from_message(std::string_view supplier_message);
 // 502 upstream_bad_response: a body that is not JSON or JSON of the wrong shape. For a write
 // the supplier may have acted, so the outcome is unknown.
 core::Error bad_response(bool write);
+// The error an answer's HTTP status decides before its body does: 429 is the supplier pacing
+// the reseller (503 upstream_rate_limited, nothing done); a 5xx to a write may have come after
+// WHMCS acted (the registrar called, the page dying after), whatever its body says, so its
+// outcome is unknown. std::nullopt otherwise: the body decides, as the vendor's client does.
+std::optional<core::Error> error_from_status(int status, int retry_after_seconds, bool write);
 // An action's success: any object without "error", or the bare string "success".
 bool is_success(const rapidjson::Value& answer);
 

@@ -144,14 +144,38 @@ core::Async<std::vector<core::CertificateValidation>> Authority::challenges(
   co_return made;
 }
 
+core::Async<core::Ok> Authority::remove_lost_issuance(const std::vector<std::string>& names,
+                                                      core::TimePoint requested_at) {
+  auto answer = co_await client_.list();
+  if (!answer.ok()) co_return std::move(answer).error();
+  auto listing = listing_from_answer(*answer);
+  if (!listing.ok()) co_return std::move(listing).error();
+  for (const std::int64_t id : certificates_added_since(*listing, names, requested_at)) {
+    auto removed = co_await client_.remove(RecordKind::ssl, id);
+    if (!removed.ok()) co_return std::move(removed).error();
+  }
+  co_return core::Ok{};
+}
+
 core::Async<core::Certificate> Authority::finalize(core::Certificate pending) {
   const auto names = names_of(pending);
+  if (pending.issue_requested_at) {
+    auto removed = co_await remove_lost_issuance(names, *pending.issue_requested_at);
+    if (!removed.ok()) co_return std::move(removed).error();
+  }
+  const core::TimePoint requested_at = clock_.now();
   auto answer = co_await client_.finalize(names);
-  if (!answer.ok()) co_return std::move(answer).error();
-  auto issued = issued_from_finalize(*answer);
-  if (!issued.ok()) co_return std::move(issued).error();
+  auto issued = answer.ok() ? issued_from_finalize(*answer)
+                            : core::Result<Issued>(std::move(answer).error());
+  if (!issued.ok()) {
+    if (!issued.error().outcome_unknown) co_return std::move(issued).error();
+    pending.issue_requested_at = requested_at;
+    settle_pending(pending);
+    co_return pending;
+  }
 
   core::Certificate certificate = std::move(pending);
+  certificate.issue_requested_at.reset();
   certificate.status = CertificateStatus::issued;
   certificate.supplier_status = "issued";
   certificate.detail.clear();

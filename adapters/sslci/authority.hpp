@@ -55,8 +55,14 @@ class Authority final : public core::CertificateAuthority {
   // Challenges for `names`; on a failure deletes the orders it made and returns the error.
   core::Async<std::vector<core::CertificateValidation>> challenges(
       const std::vector<std::string>& names, core::DcvMethod method);
-  // Finalizes the names of `pending` (all valid) and returns it issued.
+  // Finalizes the names of `pending` (all valid) and returns it issued. When the answer is
+  // lost it returns `pending` marked with issue_requested_at: the certificate that call may
+  // have issued is useless without the key only the answer held, so the next finalize first
+  // deletes it (remove_lost_issuance) and the account keeps one certificate per order.
   core::Async<core::Certificate> finalize(core::Certificate pending);
+  // Deletes the certificates for exactly `names` added since `requested_at`.
+  core::Async<core::Ok> remove_lost_issuance(const std::vector<std::string>& names,
+                                             core::TimePoint requested_at);
   // The certificate's crt_id: certificate_ref, else found in the list by its names and end.
   std::optional<std::int64_t> locate(const core::Certificate& known, const Listing& listing) const;
   // Whether a valid validation is young enough to finalize without confirming it again.

@@ -259,6 +259,20 @@ core::DcvStatus dcv_status_from_word(std::string_view word) {
   return core::DcvStatus::pending;
 }
 
+std::vector<std::int64_t> certificates_added_since(const Listing& listing,
+                                                   const std::vector<std::string>& names,
+                                                   core::TimePoint since) {
+  const auto wanted = name_set(names);
+  const core::TimePoint from = std::chrono::floor<std::chrono::seconds>(since);
+  std::vector<std::int64_t> ids;
+  for (const auto& row : listing.certificates) {
+    if (name_set(row.domains) == wanted && row.added_at && *row.added_at >= from) {
+      ids.push_back(row.crt_id);
+    }
+  }
+  return ids;
+}
+
 std::optional<std::int64_t> find_certificate_id(const Listing& listing,
                                                 const std::vector<std::string>& names,
                                                 std::optional<core::TimePoint> valid_to) {

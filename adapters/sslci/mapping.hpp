@@ -94,6 +94,11 @@ core::Result<Listing> listing_from_answer(const rapidjson::Value& answer);
 // still pending (case-insensitive).
 core::DcvStatus dcv_status_from_word(std::string_view word);
 
+// The crt_ids of the certificates for `names` (compared as sets, case-insensitively) added at
+// or after `since` (the list dates to the second: `since` is taken down to one).
+std::vector<std::int64_t> certificates_added_since(const Listing& listing,
+                                                   const std::vector<std::string>& names,
+                                                   core::TimePoint since);
 // The crt_id of the certificate for `names` (compared as sets, case-insensitively) whose
 // end_time is `valid_to` (any end when nullopt), newest add_time first.
 std::optional<std::int64_t> find_certificate_id(const Listing& listing,

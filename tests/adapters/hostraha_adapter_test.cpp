@@ -564,12 +564,16 @@ TEST(HostrahaClientTest, AnswersThatAreNotJsonOrOfTheWrongShape) {
     response.body = R"("pending")";  // a bare string that is not "success"
     return response;
   });
-  server.route("*", base + "/domains/{domain}/protectid", [](const sim::SimRequest&) {
+  // A 500 whose body reads like a refusal: for a read the body decides; for a write the
+  // supplier may have acted before the page failed.
+  const auto failed_page = [](const sim::SimRequest&) {
     sim::SimResponse response;
     response.status = 500;
-    response.body = R"({"error":"Domain is not in your account"})";  // the body decides
+    response.body = R"({"error":"Domain is not in your account"})";
     return response;
-  });
+  };
+  server.route("*", base + "/domains/{domain}/protectid", failed_page);
+  server.route("*", base + "/domains/{domain}/information", failed_page);
   server.route("*", base + "/domains/{domain}/delete", [](const sim::SimRequest&) {
     sim::SimResponse response;
     response.body = R"("success")";
@@ -598,7 +602,10 @@ TEST(HostrahaClientTest, AnswersThatAreNotJsonOrOfTheWrongShape) {
 
   auto privacy = test::run(io, adapter.set_privacy("example.com", true));
   ASSERT_FALSE(privacy.ok());
-  expect_error(privacy.error(), 404, "not_found_at_supplier", false);
+  expect_error(privacy.error(), 502, "upstream_error", true);
+  auto information = test::run(io, adapter.info("example.com"));
+  ASSERT_FALSE(information.ok());
+  expect_error(information.error(), 404, "not_found_at_supplier", false);
 
   EXPECT_TRUE(test::run(io, adapter.remove("example.com")).ok());
 

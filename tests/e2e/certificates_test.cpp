@@ -562,6 +562,31 @@ TEST_F(CertificatesE2e, ARenewalWhoseConnectionWasResetIsFoundAndLinked) {
   EXPECT_EQ(digicert_->orders_created(), 2U);
 }
 
+TEST_F(CertificatesE2e, AnIssuanceWhoseAnswerWasLostLeavesOneCertificateAtTheSupplier) {
+  const auto placed = order(
+      R"("common_name":"finalize-lost.example.com","cert_type":"dv","dcv_method":"http")");
+  ASSERT_TRUE(placed.IsObject());
+  const std::string id = id_of(placed);
+  publish(placed);
+  // SSLCI issues on finalize and sends the key in that answer only: the answer is lost.
+  sslci_server_->inject(
+      Fault{.kind = FaultKind::reset, .path_prefix = "/api", .after_handler = true, .method = "POST"});
+  const auto waiting = verify(id);
+  EXPECT_EQ(text(waiting, "status"), "pending_issuance");
+  EXPECT_EQ(sslci_->certificates_issued(), 1U);
+
+  // The next attempt deletes the certificate nobody has the key of, and issues again.
+  const auto issued = verify(id);
+  expect_issued(issued, {"finalize-lost.example.com"}, sslci_->ca().root_pem());
+  EXPECT_EQ(sslci_->certificates_issued(), 2U);
+  std::vector<std::string> live;
+  for (const auto& record : sslci_->certificates()) {
+    if (!record.deleted) live.push_back(fingerprint(record.crt_pem));
+  }
+  EXPECT_EQ(live, std::vector<std::string>{fingerprint(text(issued, "certificate_pem"))});
+  EXPECT_EQ(event_types(id), (std::vector<std::string>{"ssl.dcv_required", "ssl.issued"}));
+}
+
 TEST_F(CertificatesE2e, AnOrderTheSupplierNeverSawIsNotFoundAndNothingIsBilled) {
   digicert_server_->inject(
       Fault{.kind = FaultKind::timeout, .path_prefix = "/services/v2/order/certificate/ssl_basic"});

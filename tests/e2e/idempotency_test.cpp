@@ -447,5 +447,61 @@ TEST_F(IdempotencyTest, ARenewalWhoseAnswerTimedOutIsFoundAtTheSupplier) {
   EXPECT_EQ(simulator_->charges(), 2U);
 }
 
+TEST_F(SettlingIdempotencyTest, ARenewalInDoubtBlocksAnotherUntilTheSupplierAnswers) {
+  const HttpReply registered = post("/api/v1/domains", registration("renew-doubt.com"));
+  ASSERT_EQ(registered.status, 201) << registered.body;
+  const std::string id = data_string(registered, "id");
+  // The supplier renews only after the gateway gave up waiting: right after, no trace yet.
+  server_->inject({.kind = sim::FaultKind::latency, .path_prefix = kRenew, .delay = 1500ms});
+  expect_error(post("/api/v1/domains/" + id + "/renew", R"({"years":1})", "renew-a"), 504,
+               "upstream_error", "upstream_outcome_unknown");
+  // Another renewal, with another key or none, would move the expiry the first is recognized by.
+  expect_error(post("/api/v1/domains/" + id + "/renew", R"({"years":1})", "renew-b"), 409,
+               "invalid_request_error", "renewal_pending");
+  expect_error(post("/api/v1/domains/" + id + "/renew", R"({"years":1})"), 409,
+               "invalid_request_error", "renewal_pending");
+  EXPECT_EQ(supplier_calls(kRenew), 1U);
+  for (int i = 0; i < 100 && simulator_->charges() < 2; ++i)
+    std::this_thread::sleep_for(20ms);
+  EXPECT_EQ(simulator_->charges(), 2U);
+
+  clock_->advance(5min);
+  ASSERT_EQ(reconcile().json()["data"]["changed"].GetInt(), 1);
+  EXPECT_EQ(column("SELECT action FROM orders WHERE object_id = ? ORDER BY seq", {id}),
+            (std::vector<std::string>{"domain.register", "domain.renew"}));
+  const HttpReply replayed = post("/api/v1/domains/" + id + "/renew", R"({"years":1})", "renew-a");
+  EXPECT_EQ(replayed.status, 200) << replayed.body;
+  EXPECT_EQ(replayed.header("idempotent-replayed"), "true");
+  // Once known, the next renewal is an ordinary one.
+  EXPECT_EQ(post("/api/v1/domains/" + id + "/renew", R"({"years":1})", "renew-c").status, 200);
+  EXPECT_EQ(simulator_->charges(), 3U);
+}
+
+TEST_F(IdempotencyTest, AServerErrorAfterTheSupplierActedIsLookedUpNotTakenAsARefusal) {
+  // WHMCS registered the name, then the page failed: a 503 whose body reads like a refusal.
+  server_->inject({.kind = sim::FaultKind::status,
+                   .path_prefix = kRegister,
+                   .status = 503,
+                   .after_handler = true});
+  const HttpReply reply = post("/api/v1/domains", registration("acted-then-failed.com"), "k-503");
+  ASSERT_EQ(reply.status, 201) << reply.body;
+  EXPECT_EQ(simulator_->charges(), 1U);
+  EXPECT_EQ(column("SELECT id FROM objects WHERE kind = 'domain'").size(), 1U);
+}
+
+TEST_F(IdempotencyTest, ASupplierPacingTheResellerIsRateLimitedAndNothingIsOrdered) {
+  server_->inject(
+      {.kind = sim::FaultKind::rate_limit, .path_prefix = kRegister, .retry_after_seconds = 7});
+  const HttpReply reply = post("/api/v1/domains", registration("paced.com"), "k-429");
+  expect_error(reply, 503, "upstream_error", "upstream_rate_limited");
+  EXPECT_EQ(reply.header("retry-after"), "7");
+  EXPECT_EQ(simulator_->charges(), 0U);
+  // The error was not a final answer: the same key may try again, and it goes through.
+  const HttpReply again = post("/api/v1/domains", registration("paced.com"), "k-429");
+  EXPECT_EQ(again.status, 201) << again.body;
+  EXPECT_EQ(supplier_calls(kRegister), 2U);
+  EXPECT_EQ(simulator_->charges(), 1U);
+}
+
 }  // namespace
 }  // namespace portico::testing

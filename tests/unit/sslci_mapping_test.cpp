@@ -349,6 +349,24 @@ TEST(SslciMappingTest, FindsTheCertificateByItsNamesAndEnd) {
   EXPECT_EQ(find_certificate_id(*listing, {"d.com"}, std::nullopt), std::nullopt);
 }
 
+TEST(SslciMappingTest, FindsTheCertificatesAddedSinceARequest) {
+  const auto answer = parse(R"({"status":true,"certificates":[
+      {"crt_id":1,"domains":"a.com, b.com","add_time":100,"end_time":1000},
+      {"crt_id":2,"domains":"b.com a.com","add_time":300,"end_time":2000},
+      {"crt_id":3,"domains":"a.com","add_time":300,"end_time":2000},
+      {"crt_id":4,"domains":"a.com, b.com","add_time":301,"end_time":2000}]})");
+  auto listing = listing_from_answer(answer);
+  ASSERT_TRUE(listing.ok());
+  const std::vector<std::string> names = {"A.com", "b.com"};
+  // The list dates to the second: a request at 300.7 s saw the certificate added at 300.
+  const auto since = core::from_unix_seconds(300) + std::chrono::milliseconds(700);
+  EXPECT_EQ(certificates_added_since(*listing, names, since), (std::vector<std::int64_t>{2, 4}));
+  EXPECT_EQ(certificates_added_since(*listing, names, core::from_unix_seconds(302)),
+            std::vector<std::int64_t>{});
+  EXPECT_EQ(certificates_added_since(*listing, {"a.com"}, core::from_unix_seconds(0)),
+            std::vector<std::int64_t>{3});
+}
+
 // ---- confirm --------------------------------------------------------------------------------
 
 TEST(SslciMappingTest, ReadsTheConfirmation) {

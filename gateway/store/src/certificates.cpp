@@ -125,6 +125,7 @@ std::string certificate_data(const CertificateRecord& record) {
   write_text(out, "certificate_pem", certificate.certificate_pem);
   write_text(out, "chain_pem", certificate.chain_pem);
   write_text(out, "detail", certificate.detail);
+  write_time(out, "issue_requested_at", certificate.issue_requested_at);
 
   core::json::write(out, "key_source", key_source_name(record.key_source));
   write_text(out, "renewal_of", record.renewal_of);
@@ -218,6 +219,7 @@ void read_data(std::string_view text, CertificateRecord& record) {
   certificate.certificate_pem = text_of(data, "certificate_pem");
   certificate.chain_pem = text_of(data, "chain_pem");
   certificate.detail = text_of(data, "detail");
+  certificate.issue_requested_at = time_of(data, "issue_requested_at");
 
   record.key_source = parse_key_source(text_of(data, "key_source"));
   record.renewal_of = text_of(data, "renewal_of");

@@ -204,6 +204,9 @@ struct Certificate {
   // gateway seals it at once.
   std::string private_key_pem;
   std::string detail;  // why it failed, when status == failed
+  // When an issuance was asked for and its answer lost (SSLCI's finalize, whose answer alone
+  // carries the key): the next attempt first removes what that request may have issued.
+  std::optional<TimePoint> issue_requested_at;
 };
 
 // A website-firewall (or hosting) package. GeniusPlugin creates packages synchronously, so a
