@@ -315,6 +315,7 @@ struct Write {
   std::string body;
   std::string key;
   std::string object_id;  // from the first 2xx
+  std::string last_answer;
   bool settled = false;
 };
 
@@ -467,6 +468,7 @@ class Worker {
   void send(Write& write) {
     const HttpReply reply = client_.call("POST", write.target, write.body, write.key);
     tally_.answer(write.operation, reply);
+    write.last_answer = std::to_string(reply.status) + " " + reply.body.substr(0, 300);
     if (retryable(reply)) return;
     write.settled = true;
     if (reply.status < 200 || reply.status >= 300) return;
@@ -833,10 +835,26 @@ int soak(const Options& options) {
   std::printf("\ninvariants:\n");
   bool passed = drained;
   std::printf("  %s  every write settled once the faults stopped\n", drained ? "PASS" : "FAIL");
+  for (const auto& write : writes) {
+    if (!write.settled) {
+      std::printf("        unsettled: %s %s key %s: %s\n", write.operation.c_str(),
+                  write.target.c_str(), write.key.c_str(), write.last_answer.c_str());
+    }
+  }
   for (const auto& check : checks) {
     std::printf("  %s  %s (%s)\n", check.passed ? "PASS" : "FAIL", check.name.c_str(),
                 check.detail.c_str());
     passed = passed && check.passed;
+  }
+  if (!passed) {
+    // What the failure can be studied from: the database and the gateway's log.
+    const std::filesystem::path kept =
+        std::filesystem::temp_directory_path() / ("portico-soak-" + std::to_string(options.seed));
+    std::filesystem::remove_all(kept);
+    std::filesystem::create_directories(kept);
+    for (const char* name : {"data/portico.db", "portico.log"})
+      std::filesystem::copy(dir.file(name), kept / std::filesystem::path(name).filename());
+    std::printf("\nkept for study: %s\n", kept.c_str());
   }
   std::printf("\n%s\n", passed ? "soak: PASS" : "soak: FAIL");
   return passed ? 0 : 1;

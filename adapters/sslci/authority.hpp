@@ -60,7 +60,8 @@ class Authority final : public core::CertificateAuthority {
   // have issued is useless without the key only the answer held, so the next finalize first
   // deletes it (remove_lost_issuance) and the account keeps one certificate per order.
   core::Async<core::Certificate> finalize(core::Certificate pending);
-  // Deletes the certificates for exactly `names` added since `requested_at`.
+  // Deletes the certificates for exactly `names` added since `requested_at`. The list dates to
+  // the second: one issued for the same names earlier in that second would go too.
   core::Async<core::Ok> remove_lost_issuance(const std::vector<std::string>& names,
                                              core::TimePoint requested_at);
   // The certificate's crt_id: certificate_ref, else found in the list by its names and end.

@@ -682,19 +682,33 @@ TEST_F(SslciAdapterTest, FaultsOnWritesLeaveTheOutcomeUnknown) {
   ASSERT_FALSE(server_error.ok());
   expect_error(server_error.error(), 502, "upstream_error", true);
 
-  // A reset after the supplier issued: the key is lost with the answer, and the caller knows.
+  // A reset after the supplier issued: the key is lost with the answer. The certificate comes
+  // back still waiting, marked, so that the next finalize deletes what this one issued.
   const Certificate issued = issue({"b.example.com"});
+  clock_.advance(1h);
   server_->inject({.kind = sim::FaultKind::reset, .after_handler = true});
   auto reset = run(authority_->reissue(issued, request_for({"b.example.com"}, DcvMethod::http)));
-  ASSERT_FALSE(reset.ok());
-  expect_error(reset.error(), 502, "upstream_connection_lost", true);
+  ASSERT_TRUE(reset.ok()) << reset.error().code;
+  EXPECT_EQ(reset->status, CertificateStatus::pending_issuance);
+  EXPECT_EQ(reset->issue_requested_at, clock_.now());
   EXPECT_EQ(simulator_->certificates_issued(), 2U);
 
-  // Garbage instead of HTTP on a finalize.
-  server_->inject({.kind = sim::FaultKind::garbage});
-  auto garbage = run(authority_->reissue(issued, request_for({"b.example.com"}, DcvMethod::http)));
-  ASSERT_FALSE(garbage.ok());
-  expect_error(garbage.error(), 502, "upstream_bad_response", true);
+  // Garbage instead of HTTP on the next finalize: the lost one is deleted, this one is marked.
+  server_->inject({.kind = sim::FaultKind::garbage, .method = "POST"});
+  auto garbage = run(authority_->verify(*reset));
+  ASSERT_TRUE(garbage.ok()) << garbage.error().code;
+  EXPECT_EQ(garbage->status, CertificateStatus::pending_issuance);
+  EXPECT_TRUE(garbage->issue_requested_at.has_value());
+
+  // Then it is issued, and the account holds the first certificate and this one only.
+  auto done = run(authority_->verify(*garbage));
+  ASSERT_TRUE(done.ok()) << done.error().code;
+  EXPECT_EQ(done->status, CertificateStatus::issued);
+  EXPECT_FALSE(done->issue_requested_at.has_value());
+  std::size_t live = 0;
+  for (const auto& record : simulator_->certificates())
+    live += record.deleted ? 0 : 1;
+  EXPECT_EQ(live, 2U);
 
   // An empty body (204) on a DELETE.
   server_->inject({.kind = sim::FaultKind::status, .status = 204});
