@@ -317,6 +317,8 @@ struct Write {
   std::string object_id;  // from the first 2xx
   std::string last_answer;
   bool settled = false;
+  int attempts = 0;
+  Clock::time_point retry_at{};  // backing off: 100 ms doubling to 2 s, or the Retry-After
 };
 
 bool retryable(const HttpReply& reply) {
@@ -340,7 +342,13 @@ class Client {
         {"Authorization", "Bearer " + key_}, {"Content-Type", "application/json"}};
     if (!idempotency_key.empty()) headers.emplace_back("Idempotency-Key", idempotency_key);
     const std::uint16_t port = gateway_.api_port();
-    if (port == 0) return {};
+    // A client whose calls fail at once (the gateway restarting) waits a moment, as a real one
+    // would, instead of piling up new writes in a tight loop.
+    const auto refused = [] {
+      std::this_thread::sleep_for(50ms);
+      return HttpReply{};
+    };
+    if (port == 0) return refused();
     try {
       if (!connection_ || port != port_) {
         connection_ = std::make_unique<portico::testing::HttpConnection>(port);
@@ -351,7 +359,7 @@ class Client {
       return reply;
     } catch (const std::exception&) {
       connection_.reset();
-      return {};
+      return refused();
     }
   }
 
@@ -396,7 +404,10 @@ class Worker {
         send(write);
         all = all && write.settled;
       }
-      if (all && verify_pending()) return true;
+      // Certificates are verified once more each round; one that cannot validate (its
+      // instructions lost with an answer) may stay pending: that is no unsettled write.
+      verify_pending();
+      if (all) return true;
       std::this_thread::sleep_for(300ms);
     }
     return false;
@@ -407,8 +418,9 @@ class Worker {
  private:
   void step() {
     // Unsettled writes first, as a client's retry queue would.
+    const auto now = Clock::now();
     for (auto& write : writes_) {
-      if (!write.settled && chance(50)) {
+      if (!write.settled && write.retry_at <= now) {
         send(write);
         return;
       }
@@ -469,7 +481,14 @@ class Worker {
     const HttpReply reply = client_.call("POST", write.target, write.body, write.key);
     tally_.answer(write.operation, reply);
     write.last_answer = std::to_string(reply.status) + " " + reply.body.substr(0, 300);
-    if (retryable(reply)) return;
+    if (retryable(reply)) {
+      auto wait = std::chrono::milliseconds(100 << std::min(write.attempts++, 4));
+      if (const std::string after = reply.header("retry-after"); !after.empty()) {
+        wait = std::max<std::chrono::milliseconds>(wait, std::chrono::seconds(std::stoi(after)));
+      }
+      write.retry_at = Clock::now() + wait;
+      return;
+    }
     write.settled = true;
     if (reply.status < 200 || reply.status >= 300) return;
     const auto json = reply.json();
@@ -498,20 +517,17 @@ class Worker {
     }
   }
 
-  // Verifies the certificates still pending once; true when none is.
-  bool verify_pending() {
-    bool none = true;
+  // Verifies the certificates still pending once.
+  void verify_pending() {
     for (const auto& id : certificates_) {
       HttpReply reply = client_.call("GET", "/api/v1/ssl/" + id, {});
       const auto json = reply.json();
       const std::string status = json.IsObject() ? text_of(json["data"], "status") : "";
       if (status != "pending_validation" && status != "pending_issuance") continue;
-      none = false;
       reply = client_.call("POST", "/api/v1/ssl/" + id + "/verify", "{}",
                            "drain-verify-" + id + "-" + std::to_string(++counter_));
       tally_.answer("ssl.verify", reply);
     }
-    return none;
   }
 
   bool chance(int percent) { return static_cast<int>(random_() % 100) < percent; }
@@ -544,6 +560,8 @@ void inject_random_fault(std::mt19937& random, const std::vector<std::pair<std::
                                        "garbage"};
   const int kind = static_cast<int>(random() % 6);
   fault.kind = static_cast<sim::FaultKind>(kind);
+  // A supplier that says "slow down" did not act: a 429 after acting is no real failure.
+  if (fault.kind == sim::FaultKind::rate_limit) fault.after_handler = false;
   fault.delay = std::chrono::milliseconds(200 + random() % 1200);
   static const int kStatuses[] = {500, 502, 503};
   fault.status = kStatuses[random() % 3];
