@@ -13,9 +13,8 @@
 // Prints requests, answers by status and code, faults, and the invariants; exits 1 on a
 // violation.
 //   portico_soak --seconds 60 --seed 1 --workers 4 --fault-interval-ms 200 --kill-interval-s 20
-#include <sqlite3.h>
-
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <csignal>
@@ -32,6 +31,8 @@
 #include <string>
 #include <thread>
 #include <vector>
+
+#include <sqlite3.h>
 
 #include "portico/core/clock.hpp"
 #include "portico/core/json.hpp"
@@ -63,6 +64,10 @@ constexpr const char* kContacts =
 constexpr std::int64_t kHostrahaCredit = 1'000'000'000;
 constexpr std::int64_t kFirewallCredit = 1'000'000'000;
 constexpr std::int64_t kFirewallPlanCents = 500;  // the 10k plan at the simulator
+// In sim::FaultKind's order.
+constexpr std::array<const char*, 6> kFaultKinds = {"latency", "timeout",    "reset",
+                                                    "status",  "rate_limit", "garbage"};
+constexpr std::array<int, 3> kFaultStatuses = {500, 502, 503};
 
 struct Options {
   int seconds = 60;
@@ -115,7 +120,8 @@ std::vector<std::vector<std::string>> query(const std::string& path, const std::
   return rows;
 }
 
-// ---- the suppliers -------------------------------------------------------------------------------
+// ---- the suppliers
+// -------------------------------------------------------------------------------
 
 struct Suppliers {
   Suppliers()
@@ -170,9 +176,9 @@ struct Suppliers {
                  digicert_server->base_url() + std::string(sim::digicert::kDefaultBasePath),
                  "api_key_file: " + quoted(dir.file("digicert.key")) +
                      "\n    organization_id: 112233") +
-           block("gp-sim", "geniusplugin", firewall_server->base_url() + "/api/v1",
-                 "api_key_file: " + quoted(dir.file("gp.key")) +
-                     "\n    source_address: 127.0.0.1") +
+           block(
+               "gp-sim", "geniusplugin", firewall_server->base_url() + "/api/v1",
+               "api_key_file: " + quoted(dir.file("gp.key")) + "\n    source_address: 127.0.0.1") +
            "routing:\n  domains: { \"*\": [hostraha-sim] }\n"
            "  ssl: { dv: [sslci-sim], ov: [digicert-sim] }\n"
            "  hosting: { firewall: [gp-sim] }\n";
@@ -187,7 +193,8 @@ struct Suppliers {
   std::unique_ptr<sim::Server> hostraha_server, sslci_server, digicert_server, firewall_server;
 };
 
-// ---- the webhook endpoint ------------------------------------------------------------------------
+// ---- the webhook endpoint
+// ------------------------------------------------------------------------
 
 class Receiver {
  public:
@@ -230,7 +237,8 @@ class Receiver {
   int bad_signatures_ = 0;
 };
 
-// ---- the gateway ---------------------------------------------------------------------------------
+// ---- the gateway
+// ---------------------------------------------------------------------------------
 
 class Gateway {
  public:
@@ -239,8 +247,8 @@ class Gateway {
 
   void start() {
     const std::size_t seen = portico::testing::read_file(log_).size();
-    process_ = portico::testing::start_logging_to_file({binary_, "serve", "--config", config_},
-                                                       log_);
+    process_ =
+        portico::testing::start_logging_to_file({binary_, "serve", "--config", config_}, log_);
     const std::string ready =
         portico::testing::wait_for_file_line(log_, seen, "portico listening", 15s);
     api_port_ = port_after(ready, "api=127.0.0.1:");
@@ -259,8 +267,8 @@ class Gateway {
   std::uint16_t api_port() const { return api_port_; }
   HttpReply admin(const std::string& method, const std::string& target) {
     try {
-      return portico::testing::http_request(admin_port_, method, target,
-                                            {{"Authorization", std::string("Bearer ") + kAdminToken}});
+      return portico::testing::http_request(
+          admin_port_, method, target, {{"Authorization", std::string("Bearer ") + kAdminToken}});
     } catch (const std::exception&) {
       return {};
     }
@@ -279,7 +287,8 @@ class Gateway {
   std::uint16_t admin_port_ = 0;
 };
 
-// ---- what the clients saw --------------------------------------------------------------------------
+// ---- what the clients saw
+// --------------------------------------------------------------------------
 
 struct Tally {
   std::mutex mutex;
@@ -295,9 +304,9 @@ struct Tally {
       const auto json = reply.json();
       if (json.IsObject() && json.HasMember("error")) code = text_of(json["error"], "code");
     }
-    const std::string key = reply.status == 0 ? "transport error"
-                                              : std::to_string(reply.status) +
-                                                    (code.empty() ? "" : " " + code);
+    const std::string key = reply.status == 0
+                                ? "transport error"
+                                : std::to_string(reply.status) + (code.empty() ? "" : " " + code);
     std::lock_guard lock(mutex);
     ++requests[operation];
     ++answers[key];
@@ -325,9 +334,8 @@ bool retryable(const HttpReply& reply) {
   if (reply.status == 0 || reply.status == 429 || reply.status >= 500) return true;
   if (reply.status != 409) return false;
   const auto json = reply.json();
-  const std::string code = json.IsObject() && json.HasMember("error")
-                               ? text_of(json["error"], "code")
-                               : std::string();
+  const std::string code =
+      json.IsObject() && json.HasMember("error") ? text_of(json["error"], "code") : std::string();
   return code == "idempotency_key_in_use" || code == "idempotency_outcome_pending" ||
          code == "domain_operation_pending" || code == "renewal_pending";
 }
@@ -338,8 +346,8 @@ class Client {
 
   HttpReply call(const std::string& method, const std::string& target, const std::string& body,
                  const std::string& idempotency_key = {}) {
-    std::vector<std::pair<std::string, std::string>> headers{
-        {"Authorization", "Bearer " + key_}, {"Content-Type", "application/json"}};
+    std::vector<std::pair<std::string, std::string>> headers{{"Authorization", "Bearer " + key_},
+                                                             {"Content-Type", "application/json"}};
     if (!idempotency_key.empty()) headers.emplace_back("Idempotency-Key", idempotency_key);
     const std::uint16_t port = gateway_.api_port();
     // A client whose calls fail at once (the gateway restarting) waits a moment, as a real one
@@ -375,16 +383,18 @@ class Worker {
  public:
   Worker(int index, unsigned seed, Gateway& gateway, const std::string& key, Tally& tally,
          sim::DcvWorld& world)
-      : index_(index), random_(seed * 7919U + static_cast<unsigned>(index)), client_(gateway, key),
-        tally_(tally), world_(world) {}
+      : index_(index),
+        random_(seed * 7919U + static_cast<unsigned>(index)),
+        client_(gateway, key),
+        tally_(tally),
+        world_(world) {}
 
   void setup() {
     for (int attempt = 0; attempt < 100 && customer_.empty(); ++attempt) {
-      const HttpReply reply =
-          client_.call("POST", "/api/v1/customers",
-                       R"({"name":"Soak Customer )" + std::to_string(index_) +
-                           R"(","email":"soak@example.net"})",
-                       "customer-" + std::to_string(index_));
+      const HttpReply reply = client_.call("POST", "/api/v1/customers",
+                                           R"({"name":"Soak Customer )" + std::to_string(index_) +
+                                               R"(","email":"soak@example.net"})",
+                                           "customer-" + std::to_string(index_));
       if (reply.status == 201) customer_ = text_of(reply.json()["data"], "id");
       if (customer_.empty()) std::this_thread::sleep_for(100ms);
     }
@@ -392,7 +402,8 @@ class Worker {
   }
 
   void run(Clock::time_point until) {
-    while (Clock::now() < until) step();
+    while (Clock::now() < until)
+      step();
   }
 
   // Retries every unsettled write until it settles, or `until`; true when all did.
@@ -467,8 +478,10 @@ class Worker {
 
   void read() {
     std::string target = "/api/v1/events?limit=5";
-    if (!domains_.empty() && chance(40)) target = "/api/v1/domains/" + any(domains_);
-    else if (!certificates_.empty() && chance(40)) target = "/api/v1/ssl/" + any(certificates_);
+    if (!domains_.empty() && chance(40))
+      target = "/api/v1/domains/" + any(domains_);
+    else if (!certificates_.empty() && chance(40))
+      target = "/api/v1/ssl/" + any(certificates_);
     tally_.answer("read", client_.call("GET", target, {}));
   }
 
@@ -547,31 +560,31 @@ class Worker {
   std::vector<std::string> certificates_;
 };
 
-// ---- faults ----------------------------------------------------------------------------------------
+// ---- faults
+// ----------------------------------------------------------------------------------------
 
-void inject_random_fault(std::mt19937& random, const std::vector<std::pair<std::string, sim::Server*>>&
-                                                   targets,
+void inject_random_fault(std::mt19937& random,
+                         const std::vector<std::pair<std::string, sim::Server*>>& targets,
                          Tally& tally) {
   const auto& [name, server] = targets[random() % targets.size()];
   sim::Fault fault;
   fault.count = 1 + static_cast<int>(random() % 3);
   fault.after_handler = random() % 2 == 0;
-  static const char* const kKinds[] = {"latency", "timeout", "reset", "status", "rate_limit",
-                                       "garbage"};
-  const int kind = static_cast<int>(random() % 6);
+  const std::size_t kind = random() % kFaultKinds.size();
   fault.kind = static_cast<sim::FaultKind>(kind);
   // A supplier that says "slow down" did not act: a 429 after acting is no real failure.
   if (fault.kind == sim::FaultKind::rate_limit) fault.after_handler = false;
   fault.delay = std::chrono::milliseconds(200 + random() % 1200);
-  static const int kStatuses[] = {500, 502, 503};
-  fault.status = kStatuses[random() % 3];
+  fault.status = kFaultStatuses.at(random() % kFaultStatuses.size());
   if (random() % 2 == 0) fault.method = "POST";
   server->inject(fault);
   std::lock_guard lock(tally.mutex);
-  ++tally.faults[name + " " + kKinds[kind] + (fault.after_handler ? " (after acting)" : "")];
+  ++tally
+        .faults[name + " " + kFaultKinds.at(kind) + (fault.after_handler ? " (after acting)" : "")];
 }
 
-// ---- the invariants ----------------------------------------------------------------------------------
+// ---- the invariants
+// ----------------------------------------------------------------------------------
 
 struct Check {
   std::string name;
@@ -607,7 +620,8 @@ std::vector<Check> check_invariants(const std::string& database, Suppliers& supp
     const std::string name = write.key.substr(std::string("register-").size());
     if (suppliers.hostraha.domain(name) && !local.contains(name)) unrecorded += " " + name;
   }
-  checks.push_back({"hostraha: local domains = the supplier's", missing.empty() && unrecorded.empty(),
+  checks.push_back({"hostraha: local domains = the supplier's",
+                    missing.empty() && unrecorded.empty(),
                     std::to_string(domains.size()) + " domains" +
                         (missing.empty() ? "" : "; not at the supplier:" + missing) +
                         (unrecorded.empty() ? "" : "; not recorded:" + unrecorded)});
@@ -616,9 +630,10 @@ std::vector<Check> check_invariants(const std::string& database, Suppliers& supp
   const auto refs = [&](const char* instance) {
     std::set<std::string> out;
     long long rows = 0;
-    for (const auto& row : query(database, std::string("SELECT supplier_ref FROM objects WHERE "
-                                                       "kind = 'certificate' AND provider_instance = '") +
-                                               instance + "' AND supplier_ref IS NOT NULL")) {
+    for (const auto& row :
+         query(database, std::string("SELECT supplier_ref FROM objects WHERE "
+                                     "kind = 'certificate' AND provider_instance = '") +
+                             instance + "' AND supplier_ref IS NOT NULL")) {
       out.insert(row[0]);
       ++rows;
     }
@@ -631,7 +646,8 @@ std::vector<Check> check_invariants(const std::string& database, Suppliers& supp
   }
   const auto sslci_orders = static_cast<long long>(suppliers.sslci.orders_created());
   checks.push_back({"sslci: one local certificate per order",
-                    sslci_orders == sslci_rows && sslci_refs.size() == static_cast<std::size_t>(sslci_rows) &&
+                    sslci_orders == sslci_rows &&
+                        sslci_refs.size() == static_cast<std::size_t>(sslci_rows) &&
                         unknown.empty(),
                     std::to_string(sslci_orders) + " orders, " + std::to_string(sslci_rows) +
                         " certificates" + (unknown.empty() ? "" : "; unknown refs:" + unknown)});
@@ -641,9 +657,9 @@ std::vector<Check> check_invariants(const std::string& database, Suppliers& supp
   const long long issued = count(
       "SELECT count(*) FROM objects WHERE kind = 'certificate' AND provider_instance = "
       "'sslci-sim' AND state = 'issued'");
-  checks.push_back({"sslci: one live certificate per issued one", live == issued,
-                    std::to_string(live) + " live at the supplier, " + std::to_string(issued) +
-                        " issued here"});
+  checks.push_back(
+      {"sslci: one live certificate per issued one", live == issued,
+       std::to_string(live) + " live at the supplier, " + std::to_string(issued) + " issued here"});
   const auto [digicert_refs, digicert_rows] = refs("digicert-sim");
   unknown.clear();
   for (const auto& ref : digicert_refs) {
@@ -668,11 +684,12 @@ std::vector<Check> check_invariants(const std::string& database, Suppliers& supp
     here.insert(row[0]);
   const long long spent = kFirewallCredit - suppliers.firewall.credit_cents();
   const long long expected = kFirewallPlanCents * static_cast<long long>(packages.size());
-  checks.push_back({"geniusplugin: local packages = the supplier's, each paid once",
-                    at_supplier == here && here.size() == local_packages.size() && spent == expected,
-                    std::to_string(packages.size()) + " at the supplier, " +
-                        std::to_string(local_packages.size()) + " here, " +
-                        std::to_string(spent) + " cents spent"});
+  checks.push_back(
+      {"geniusplugin: local packages = the supplier's, each paid once",
+       at_supplier == here && here.size() == local_packages.size() && spent == expected,
+       std::to_string(packages.size()) + " at the supplier, " +
+           std::to_string(local_packages.size()) + " here, " + std::to_string(spent) +
+           " cents spent"});
 
   // Keys: each answered the same object every time (checked as the answers came).
   checks.push_back({"a key's 2xx answers name one object", tally.violations.empty(),
@@ -707,12 +724,18 @@ Options parse_options(int argc, char** argv) {
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string flag = argv[i];
     const int value = std::stoi(argv[i + 1]);
-    if (flag == "--seconds") options.seconds = value;
-    else if (flag == "--seed") options.seed = static_cast<unsigned>(value);
-    else if (flag == "--workers") options.workers = value;
-    else if (flag == "--fault-interval-ms") options.fault_interval_ms = value;
-    else if (flag == "--kill-interval-s") options.kill_interval_s = value;
-    else throw std::invalid_argument("unknown option " + flag);
+    if (flag == "--seconds")
+      options.seconds = value;
+    else if (flag == "--seed")
+      options.seed = static_cast<unsigned>(value);
+    else if (flag == "--workers")
+      options.workers = value;
+    else if (flag == "--fault-interval-ms")
+      options.fault_interval_ms = value;
+    else if (flag == "--kill-interval-s")
+      options.kill_interval_s = value;
+    else
+      throw std::invalid_argument("unknown option " + flag);
   }
   return options;
 }
@@ -732,9 +755,8 @@ int soak(const Options& options) {
             "jobs: { certificate_poll_interval_ms: 2000, certificate_poll_max_interval_ms: 5000 }\n"
             "webhooks: { allow_private_targets: true, allow_http: true, poll_interval_ms: 200 }\n" +
                 suppliers.providers_yaml(dir));
-  const auto created =
-      portico::testing::run_process({PORTICO_BINARY, "keys", "create", "--config", config,
-                                     "--partner", "soak"});
+  const auto created = portico::testing::run_process(
+      {PORTICO_BINARY, "keys", "create", "--config", config, "--partner", "soak"});
   std::string key = created.out;
   while (!key.empty() && key.back() == '\n')
     key.pop_back();
@@ -749,8 +771,8 @@ int soak(const Options& options) {
   Tally tally;
   {
     Client client(gateway, key);
-    const HttpReply endpoint = client.call(
-        "POST", "/api/v1/webhooks", R"({"url":")" + receiver.url() + R"(","events":["*"]})");
+    const HttpReply endpoint = client.call("POST", "/api/v1/webhooks",
+                                           R"({"url":")" + receiver.url() + R"(","events":["*"]})");
     if (endpoint.status != 201) {
       std::cerr << "soak: webhook endpoint: " << endpoint.status << " " << endpoint.body << "\n";
       return 2;
@@ -760,14 +782,13 @@ int soak(const Options& options) {
 
   std::vector<std::unique_ptr<Worker>> workers;
   for (int i = 0; i < options.workers; ++i) {
-    workers.push_back(std::make_unique<Worker>(i, options.seed, gateway, key, tally,
-                                               suppliers.world));
+    workers.push_back(
+        std::make_unique<Worker>(i, options.seed, gateway, key, tally, suppliers.world));
     workers.back()->setup();
   }
 
   std::cout << "portico soak: " << options.seconds << " s, seed " << options.seed << ", "
-            << options.workers << " clients, a fault every " << options.fault_interval_ms
-            << " ms";
+            << options.workers << " clients, a fault every " << options.fault_interval_ms << " ms";
   if (options.kill_interval_s > 0) {
     std::cout << ", the gateway killed every " << options.kill_interval_s << " s";
   }
@@ -776,6 +797,7 @@ int soak(const Options& options) {
   const auto started = Clock::now();
   const auto until = started + std::chrono::seconds(options.seconds);
   std::vector<std::thread> threads;
+  threads.reserve(workers.size());
   for (auto& worker : workers)
     threads.emplace_back([&worker, until] { worker->run(until); });
 
@@ -822,8 +844,9 @@ int soak(const Options& options) {
   // A delivery that failed is retried 30 s later (then 2 min): wait for the outbox to empty.
   const std::string database = dir.file("data/portico.db");
   for (int i = 0; i < 1800; ++i) {
-    if (query(database, "SELECT count(*) FROM webhook_deliveries WHERE next_attempt_at IS NOT "
-                        "NULL OR claimed_at IS NOT NULL")[0][0] == "0") {
+    if (query(database,
+              "SELECT count(*) FROM webhook_deliveries WHERE next_attempt_at IS NOT "
+              "NULL OR claimed_at IS NOT NULL")[0][0] == "0") {
       break;
     }
     std::this_thread::sleep_for(100ms);

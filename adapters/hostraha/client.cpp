@@ -57,11 +57,11 @@ core::Async<rapidjson::Document> Client::send(std::string method, std::string ac
     co_return error;
   }
   const std::optional<std::string> retry_after = response->header("Retry-After");
-  const auto asked = retry_after ? core::webhook::parse_retry_after(
-                                       *retry_after, core::unix_seconds(clock_.now()))
-                                 : std::nullopt;
-  if (auto error = error_from_status(response->status,
-                                     asked ? static_cast<int>(asked->count()) : 1, write)) {
+  const auto asked =
+      retry_after ? core::webhook::parse_retry_after(*retry_after, core::unix_seconds(clock_.now()))
+                  : std::nullopt;
+  if (auto error = error_from_status(response->status, asked ? static_cast<int>(asked->count()) : 1,
+                                     write)) {
     co_return std::move(*error);
   }
 

@@ -165,8 +165,8 @@ core::Async<core::Certificate> Authority::finalize(core::Certificate pending) {
   }
   const core::TimePoint requested_at = clock_.now();
   auto answer = co_await client_.finalize(names);
-  auto issued = answer.ok() ? issued_from_finalize(*answer)
-                            : core::Result<Issued>(std::move(answer).error());
+  auto issued =
+      answer.ok() ? issued_from_finalize(*answer) : core::Result<Issued>(std::move(answer).error());
   if (!issued.ok()) {
     if (!issued.error().outcome_unknown) co_return std::move(issued).error();
     pending.issue_requested_at = requested_at;

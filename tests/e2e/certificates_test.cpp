@@ -563,14 +563,14 @@ TEST_F(CertificatesE2e, ARenewalWhoseConnectionWasResetIsFoundAndLinked) {
 }
 
 TEST_F(CertificatesE2e, AnIssuanceWhoseAnswerWasLostLeavesOneCertificateAtTheSupplier) {
-  const auto placed = order(
-      R"("common_name":"finalize-lost.example.com","cert_type":"dv","dcv_method":"http")");
+  const auto placed =
+      order(R"("common_name":"finalize-lost.example.com","cert_type":"dv","dcv_method":"http")");
   ASSERT_TRUE(placed.IsObject());
   const std::string id = id_of(placed);
   publish(placed);
   // SSLCI issues on finalize and sends the key in that answer only: the answer is lost.
-  sslci_server_->inject(
-      Fault{.kind = FaultKind::reset, .path_prefix = "/api", .after_handler = true, .method = "POST"});
+  sslci_server_->inject(Fault{
+      .kind = FaultKind::reset, .path_prefix = "/api", .after_handler = true, .method = "POST"});
   const auto waiting = verify(id);
   EXPECT_EQ(text(waiting, "status"), "pending_issuance");
   EXPECT_EQ(sslci_->certificates_issued(), 1U);
