@@ -626,31 +626,29 @@ std::vector<Check> check_invariants(const std::string& database, Suppliers& supp
                         (missing.empty() ? "" : "; not at the supplier:" + missing) +
                         (unrecorded.empty() ? "" : "; not recorded:" + unrecorded)});
 
-  // Certificates: every order at SSLCI and DigiCert is one local certificate.
-  const auto refs = [&](const char* instance) {
-    std::set<std::string> out;
-    long long rows = 0;
-    for (const auto& row :
-         query(database, std::string("SELECT supplier_ref FROM objects WHERE "
-                                     "kind = 'certificate' AND provider_instance = '") +
-                             instance + "' AND supplier_ref IS NOT NULL")) {
-      out.insert(row[0]);
+  // Certificates: every order at SSLCI and DigiCert is one local certificate, which names it.
+  const auto one_certificate_per_order = [&](const std::string& supplier, const char* instance,
+                                             std::size_t orders, const auto& exists) {
+    std::set<std::string> refs;
+    std::size_t rows = 0;
+    std::string unknown;
+    for (const auto& row : query(database, std::string("SELECT supplier_ref FROM objects WHERE "
+                                                       "kind = 'certificate' AND "
+                                                       "provider_instance = '") +
+                                               instance + "' AND supplier_ref IS NOT NULL")) {
       ++rows;
+      if (refs.insert(row[0]).second && !exists(std::stoll(row[0]))) unknown += " " + row[0];
     }
-    return std::make_pair(out, rows);
+    checks.push_back({supplier + ": one local certificate per order",
+                      orders == rows && refs.size() == rows && unknown.empty(),
+                      std::to_string(orders) + " orders, " + std::to_string(rows) +
+                          " certificates" + (unknown.empty() ? "" : "; unknown refs:" + unknown)});
   };
-  const auto [sslci_refs, sslci_rows] = refs("sslci-sim");
-  std::string unknown;
-  for (const auto& ref : sslci_refs) {
-    if (!suppliers.sslci.order(std::stoll(ref))) unknown += " " + ref;
-  }
-  const auto sslci_orders = static_cast<long long>(suppliers.sslci.orders_created());
-  checks.push_back({"sslci: one local certificate per order",
-                    sslci_orders == sslci_rows &&
-                        sslci_refs.size() == static_cast<std::size_t>(sslci_rows) &&
-                        unknown.empty(),
-                    std::to_string(sslci_orders) + " orders, " + std::to_string(sslci_rows) +
-                        " certificates" + (unknown.empty() ? "" : "; unknown refs:" + unknown)});
+  one_certificate_per_order("sslci", "sslci-sim", suppliers.sslci.orders_created(),
+                            [&](std::int64_t id) { return suppliers.sslci.order(id).has_value(); });
+  one_certificate_per_order(
+      "digicert", "digicert-sim", suppliers.digicert.orders_created(),
+      [&](std::int64_t id) { return suppliers.digicert.order(id).has_value(); });
   long long live = 0;
   for (const auto& record : suppliers.sslci.certificates())
     live += record.deleted ? 0 : 1;
@@ -660,18 +658,6 @@ std::vector<Check> check_invariants(const std::string& database, Suppliers& supp
   checks.push_back(
       {"sslci: one live certificate per issued one", live == issued,
        std::to_string(live) + " live at the supplier, " + std::to_string(issued) + " issued here"});
-  const auto [digicert_refs, digicert_rows] = refs("digicert-sim");
-  unknown.clear();
-  for (const auto& ref : digicert_refs) {
-    if (!suppliers.digicert.order(std::stoll(ref))) unknown += " " + ref;
-  }
-  const auto digicert_orders = static_cast<long long>(suppliers.digicert.orders_created());
-  checks.push_back({"digicert: one local certificate per order",
-                    digicert_orders == digicert_rows &&
-                        digicert_refs.size() == static_cast<std::size_t>(digicert_rows) &&
-                        unknown.empty(),
-                    std::to_string(digicert_orders) + " orders, " + std::to_string(digicert_rows) +
-                        " certificates" + (unknown.empty() ? "" : "; unknown refs:" + unknown)});
 
   // Packages: every package (and cent spent) at GeniusPlugin is one local package.
   const auto packages = suppliers.firewall.packages();

@@ -184,6 +184,15 @@ net::awaitable<core::Status> retarget_intent(Services& services, store::IntentRe
   });
 }
 
+net::awaitable<core::Status> refuse_while_unresolved(const Services& services,
+                                                     std::string_view operation, std::string lookup,
+                                                     const char* code, const char* message) {
+  co_return co_await services.store.read<core::Ok>([&](store::Database& db) -> core::Status {
+    if (!store::intents::unresolved_for(db, {operation}, lookup)) return core::Ok{};
+    return Error::conflict(code, message);
+  });
+}
+
 net::awaitable<void> abandon_intent(Services& services, const store::IntentRecord& intent) {
   const core::TimePoint now = services.clock.now();
   auto written = co_await services.store.write<core::Ok>([&](store::Database& db) -> core::Status {

@@ -520,18 +520,6 @@ core::Result<OrderBody> renewal_order(const store::CertificateRecord& old,
   return order;
 }
 
-// A renewal whose outcome is still to be learned blocks another (with or without its key).
-net::awaitable<core::Status> renewal_pending(const Services& services, const std::string& old_id) {
-  co_return co_await services.store.read<core::Ok>([&old_id](store::Database& db) -> core::Status {
-    if (!store::intents::unresolved_for(db, {intent_operation_name::kCertificateOrder}, old_id)) {
-      return core::Ok{};
-    }
-    return Error::conflict("renewal_pending",
-                           "An earlier renewal of this certificate has an outcome the supplier "
-                           "has not confirmed yet; retry once it has.");
-  });
-}
-
 net::awaitable<server::Response> renew_certificate(Services& services, RequestContext& context) {
   if (auto status = no_query(context); !status) {
     co_return error_response(context.request_id, status.error());
@@ -552,7 +540,11 @@ net::awaitable<server::Response> renew_certificate(Services& services, RequestCo
                              Error::conflict("already_renewed", "This certificate is renewed by " +
                                                                     old.renewed_by + "."));
   }
-  if (auto pending = co_await renewal_pending(services, old.id); !pending) {
+  if (auto pending = co_await refuse_while_unresolved(
+          services, intent_operation_name::kCertificateOrder, old.id, "renewal_pending",
+          "An earlier renewal of this certificate has an outcome the supplier has not confirmed "
+          "yet; retry once it has.");
+      !pending) {
     co_return error_response(context.request_id, pending.error());
   }
   auto order = renewal_order(old, *document);

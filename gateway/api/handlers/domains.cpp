@@ -688,17 +688,6 @@ core::Result<int> read_renewal_years(const rapidjson::Value& document) {
   return years;
 }
 
-net::awaitable<core::Status> renewal_pending(const Services& services, const std::string& name) {
-  co_return co_await services.store.read<core::Ok>([&name](store::Database& db) -> core::Status {
-    if (!store::intents::unresolved_for(db, {intent_operation_name::kDomainRenew}, name)) {
-      return core::Ok{};
-    }
-    return Error::conflict("renewal_pending",
-                           "An earlier renewal of this domain has an outcome the supplier has not "
-                           "confirmed yet; retry once it has.");
-  });
-}
-
 net::awaitable<server::Response> renew_domain(Services& services, RequestContext& context) {
   if (auto status = no_query(context); !status) {
     co_return error_response(context.request_id, status.error());
@@ -718,7 +707,11 @@ net::awaitable<server::Response> renew_domain(Services& services, RequestContext
   }
   // A renewal in doubt blocks another (with or without its key): the expiry it is recognized
   // by would move for both, one charge would go unrecorded.
-  if (auto pending = co_await renewal_pending(services, domain.domain.name); !pending) {
+  if (auto pending = co_await refuse_while_unresolved(
+          services, intent_operation_name::kDomainRenew, domain.domain.name, "renewal_pending",
+          "An earlier renewal of this domain has an outcome the supplier has not confirmed yet; "
+          "retry once it has.");
+      !pending) {
     co_return error_response(context.request_id, pending.error());
   }
   auto registrar = registrar_of(services, domain, core::Operation::domain_renew);

@@ -104,6 +104,12 @@ boost::asio::awaitable<core::Result<store::IntentRecord>> open_intent(Services& 
 boost::asio::awaitable<core::Status> retarget_intent(Services& services,
                                                      store::IntentRecord& intent,
                                                      const std::string& provider_instance);
+// 409 `code` with `message` while a `operation` intent about `lookup` is unresolved: a second
+// renewal, with or without a key, would move what the first is recognized by.
+boost::asio::awaitable<core::Status> refuse_while_unresolved(const Services& services,
+                                                             std::string_view operation,
+                                                             std::string lookup, const char* code,
+                                                             const char* message);
 // The call failed and certainly did nothing (refused, or the supplier could not be reached).
 boost::asio::awaitable<void> abandon_intent(Services& services, const store::IntentRecord& intent);
 // Inside the transaction that records the outcome: the intent is done. False when it was
