@@ -26,6 +26,7 @@ Router public_router(Services& services) {
   add_usage_routes(router, services);
   add_event_routes(router, services);
   add_webhook_routes(router, services);
+  add_docs_routes(router);
   return router;
 }
 

@@ -22,6 +22,8 @@ void add_invoice_routes(Router& router, Services& services);
 void add_usage_routes(Router& router, Services& services);
 void add_event_routes(Router& router, Services& services);
 void add_webhook_routes(Router& router, Services& services);
+// The OpenAPI document and the /docs reference page built from it; no key needed.
+void add_docs_routes(Router& router);
 
 // Adds a partner route served by `handler(services, context)`.
 using ServiceHandler = boost::asio::awaitable<server::Response> (*)(Services&, RequestContext&);
