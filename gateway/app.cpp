@@ -254,6 +254,14 @@ App::~App() {
   store_.reset();
 }
 
+std::vector<std::string> App::api_routes() const {
+  std::vector<std::string> routes;
+  for (const api::Route& route : current()->api_frontend->router().routes()) {
+    routes.push_back(route.method + " " + route.pattern);
+  }
+  return routes;
+}
+
 std::shared_ptr<App::Generation> App::current() const {
   const std::lock_guard lock(generations_mutex_);
   return current_;

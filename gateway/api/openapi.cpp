@@ -64,7 +64,8 @@ Value to_json(const YAML::Node& node, Allocator& allocator, std::string_view fil
     }
     case YAML::NodeType::Sequence: {
       Value array(rapidjson::kArrayType);
-      for (const auto& item : node) array.PushBack(to_json(item, allocator, file), allocator);
+      for (const auto& item : node)
+        array.PushBack(to_json(item, allocator, file), allocator);
       return array;
     }
     case YAML::NodeType::Scalar:
@@ -104,8 +105,8 @@ void merge_fragment(Value& root, Value& fragment, Allocator& allocator, std::str
       if (!member.value.IsObject()) fail(file, "'components' is not a mapping");
       for (auto& section : member.value.GetObject()) {
         const std::string_view section_name = section.name.GetString();
-        merge_members(object_member(components, section_name, allocator), section.value,
-                      allocator, file, "components." + std::string(section_name));
+        merge_members(object_member(components, section_name, allocator), section.value, allocator,
+                      file, "components." + std::string(section_name));
       }
     } else {
       fail(file, "has '" + std::string(name) + "'; a fragment holds paths, webhooks, components");
@@ -191,7 +192,8 @@ void complete_operation(Value& root, std::string_view method, Value& operation,
     if (write && status.starts_with('2')) {
       add_header(*response, "Idempotent-Replayed", "IdempotentReplayed", allocator);
     }
-    if (status == "429" || status == "503") {
+    // A 409 of a write may be the idempotency conflict, which says when to retry.
+    if (status == "429" || status == "503" || (write && status == "409")) {
       add_header(*response, "Retry-After", "RetryAfter", allocator);
     }
   }
@@ -219,8 +221,8 @@ std::string build_document() {
   }
   for (auto& path : object_member(root, "paths", allocator).GetObject()) {
     for (const std::string_view method : kMethods) {
-      const auto found = path.value.FindMember(
-          Value(rapidjson::StringRef(method.data(), method.size())));
+      const auto found =
+          path.value.FindMember(Value(rapidjson::StringRef(method.data(), method.size())));
       if (found != path.value.MemberEnd()) {
         complete_operation(root, method, found->value, allocator);
       }

@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include "e2e/openapi_watch.hpp"
 #include "support/temp_dir.hpp"
 
 namespace portico::testing {
@@ -19,6 +20,7 @@ std::unique_ptr<BackgroundProcess> start_gateway_binary(const std::string& confi
   api_port = at == std::string::npos
                  ? 0
                  : static_cast<std::uint16_t>(std::stoi(ready.substr(at + field.size())));
+  if (api_port != 0) watch_api_port(api_port);
   return gateway;
 }
 

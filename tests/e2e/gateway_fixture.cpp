@@ -1,5 +1,7 @@
 #include "e2e/gateway_fixture.hpp"
 
+#include "e2e/openapi_watch.hpp"
+
 #include <filesystem>
 
 #include <gtest/gtest.h>
@@ -30,6 +32,7 @@ RunningGateway::RunningGateway(const std::string& server_yaml, const std::string
       std::move(config), registry_,
       gateway::App::Dependencies{.clock = std::move(clock), .random = nullptr, .log = log});
   thread_ = std::thread([this] { app_->run(false); });
+  watch_api_port(app_->api_port());
 }
 
 RunningGateway::~RunningGateway() {
@@ -38,6 +41,7 @@ RunningGateway::~RunningGateway() {
 
 void RunningGateway::stop() {
   if (!thread_.joinable()) return;
+  unwatch_api_port(app_->api_port());
   app_->request_stop();
   thread_.join();
 }

@@ -1,6 +1,7 @@
 #include "support/http.hpp"
 
 #include <arpa/inet.h>
+#include <atomic>
 #include <memory>
 #include <netinet/in.h>
 #include <poll.h>
@@ -34,7 +35,16 @@ std::string HttpReply::header(const std::string& lowercase_name) const {
   return found == headers.end() ? std::string() : found->second;
 }
 
+namespace {
+std::atomic<HttpObserver> observer{nullptr};
+}  // namespace
+
+void set_http_observer(HttpObserver new_observer) {
+  observer.store(new_observer);
+}
+
 struct HttpConnection::Impl {
+  std::uint16_t port = 0;
   net::io_context io;
   std::unique_ptr<net::ssl::context> tls;
   std::unique_ptr<beast::tcp_stream> plain;
@@ -43,6 +53,7 @@ struct HttpConnection::Impl {
 };
 
 HttpConnection::HttpConnection(std::uint16_t port, std::string ca_file) : impl_(new Impl) {
+  impl_->port = port;
   const tcp::endpoint endpoint(net::ip::make_address("127.0.0.1"), port);
   if (ca_file.empty()) {
     impl_->plain = std::make_unique<beast::tcp_stream>(impl_->io);
@@ -98,6 +109,9 @@ HttpReply HttpConnection::request(const std::string& method, const std::string& 
   }
   reply.body = response.body();
   reply.keep_alive = response.keep_alive();
+  if (const HttpObserver watching = observer.load()) {
+    watching(impl_->port, method, target, headers, body, reply);
+  }
   return reply;
 }
 

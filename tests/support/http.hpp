@@ -39,6 +39,14 @@ class HttpConnection {
   Impl* impl_;
 };
 
+// Called after every request the clients above complete, with what was sent and answered:
+// the end-to-end tests check each against the API's contract (e2e/openapi_watch.cpp).
+using HttpObserver = void (*)(std::uint16_t port, const std::string& method,
+                              const std::string& target,
+                              const std::vector<std::pair<std::string, std::string>>& headers,
+                              const std::string& body, const HttpReply& reply);
+void set_http_observer(HttpObserver observer);
+
 // One request on a fresh connection.
 HttpReply http_request(std::uint16_t port, const std::string& method, const std::string& target,
                        const std::vector<std::pair<std::string, std::string>>& headers = {},

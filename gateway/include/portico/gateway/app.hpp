@@ -58,6 +58,9 @@ class App {
 
   std::uint16_t api_port() const { return api_server_->port(); }
   std::uint16_t admin_port() const { return admin_server_->port(); }
+  // "GET /api/v1/domains/{id}", ...: the routes the API listener serves now (the contract
+  // test holds them to the OpenAPI document).
+  std::vector<std::string> api_routes() const;
   store::Store& store() { return *store_; }
   // Writes the API call counts held in memory now (tests; the job does it on its own).
   jobs::UsageFlush& usage_flush();

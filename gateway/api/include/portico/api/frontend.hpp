@@ -26,6 +26,7 @@ class Frontend {
                                                   const server::Peer& peer);
   // For the transport's own refusals (413, 431, broken HTTP).
   server::Response reject(unsigned status, std::string_view code, std::string_view message);
+  const Router& router() const { return router_; }
 
  private:
   boost::asio::awaitable<core::Result<Principal>> authenticate_partner(

@@ -34,6 +34,7 @@ class Router {
     std::vector<std::string> allowed;  // when the path matched but the method did not
   };
   Match match(std::string_view method, std::string_view path) const;
+  const std::vector<Route>& routes() const { return routes_; }
 
  private:
   static bool match_pattern(std::string_view pattern, std::string_view path,

@@ -1,0 +1,53 @@
+#include "e2e/openapi_watch.hpp"
+
+#include <mutex>
+#include <set>
+
+#include <gtest/gtest.h>
+
+#include "portico/api/openapi.hpp"
+
+#include "support/http.hpp"
+#include "support/openapi_contract.hpp"
+
+namespace portico::testing {
+
+namespace {
+
+std::mutex ports_mutex;
+std::multiset<std::uint16_t> watched_ports;
+
+const OpenApiContract& contract() {
+  static const OpenApiContract document(api::openapi_json());
+  return document;
+}
+
+void check_against_contract(std::uint16_t port, const std::string& method,
+                            const std::string& target,
+                            const std::vector<std::pair<std::string, std::string>>& headers,
+                            const std::string& body, const HttpReply& reply) {
+  {
+    std::lock_guard lock(ports_mutex);
+    if (!watched_ports.contains(port)) return;
+  }
+  if (!target.starts_with("/api/v1/")) return;
+  for (const std::string& problem : contract().check(method, target, headers, body, reply)) {
+    ADD_FAILURE() << "openapi: " << problem;
+  }
+}
+
+}  // namespace
+
+void watch_api_port(std::uint16_t port) {
+  set_http_observer(check_against_contract);
+  std::lock_guard lock(ports_mutex);
+  watched_ports.insert(port);
+}
+
+void unwatch_api_port(std::uint16_t port) {
+  std::lock_guard lock(ports_mutex);
+  const auto found = watched_ports.find(port);
+  if (found != watched_ports.end()) watched_ports.erase(found);
+}
+
+}  // namespace portico::testing
