@@ -1,5 +1,7 @@
 #include "e2e/openapi_watch.hpp"
 
+#include <cstdio>
+#include <cstdlib>
 #include <mutex>
 #include <set>
 
@@ -22,6 +24,23 @@ const OpenApiContract& contract() {
   return document;
 }
 
+// With PORTICO_OPENAPI_COVERAGE=FILE, each checked call appends "METHOD /template STATUS" to
+// FILE (ctest runs each test in its own process): which operations and answers the suite
+// exercised, for `sort | uniq -c`.
+void record_coverage(const std::string& method, const std::string& target, int status) {
+  static const char* const file = std::getenv("PORTICO_OPENAPI_COVERAGE");
+  if (file == nullptr) return;
+  bool path_known = false;
+  const auto operation = contract().find(method, target.substr(0, target.find('?')), path_known);
+  if (!operation) return;
+  static std::mutex file_mutex;
+  std::lock_guard lock(file_mutex);
+  if (std::FILE* out = std::fopen(file, "a")) {
+    std::fprintf(out, "%s %s %d\n", method.c_str(), operation->path_template.c_str(), status);
+    std::fclose(out);
+  }
+}
+
 void check_against_contract(std::uint16_t port, const std::string& method,
                             const std::string& target,
                             const std::vector<std::pair<std::string, std::string>>& headers,
@@ -31,6 +50,7 @@ void check_against_contract(std::uint16_t port, const std::string& method,
     if (!watched_ports.contains(port)) return;
   }
   if (!target.starts_with("/api/v1/")) return;
+  record_coverage(method, target, reply.status);
   for (const std::string& problem : contract().check(method, target, headers, body, reply)) {
     ADD_FAILURE() << "openapi: " << problem;
   }
