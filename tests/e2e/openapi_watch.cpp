@@ -58,6 +58,26 @@ void check_against_contract(std::uint16_t port, const std::string& method,
 
 }  // namespace
 
+void check_webhook_delivery(const std::map<std::string, std::string>& headers,
+                            const std::string& body) {
+  // The document names the headers with the default `webhooks.header_brand` (Portico); tests
+  // that set another brand (the seed's GigaGlobe) are read as if they had not.
+  std::string brand;
+  for (const auto& [name, value] : headers) {
+    if (name.starts_with("x-") && name.ends_with("-signature")) {
+      brand = name.substr(0, name.size() - std::string_view("signature").size());
+    }
+  }
+  std::map<std::string, std::string> branded;
+  for (const auto& [name, value] : headers) {
+    branded[!brand.empty() && name.starts_with(brand) ? "x-portico-" + name.substr(brand.size())
+                                                      : name] = value;
+  }
+  for (const std::string& problem : contract().check_webhook(branded, body)) {
+    ADD_FAILURE() << "openapi: " << problem;
+  }
+}
+
 void watch_api_port(std::uint16_t port) {
   set_http_observer(check_against_contract);
   std::lock_guard lock(ports_mutex);

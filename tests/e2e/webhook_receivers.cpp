@@ -27,6 +27,8 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include "e2e/openapi_watch.hpp"
+
 namespace portico::testing {
 
 namespace {
@@ -229,6 +231,7 @@ struct ProgrammableReceiver::Impl {
     }
     received.body = request.body();
     received.received_at = std::chrono::system_clock::now();
+    check_webhook_delivery(received.headers, received.body);
     std::lock_guard lock(mutex);
     requests.push_back(std::move(received));
     arrived.notify_all();

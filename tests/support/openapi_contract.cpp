@@ -341,6 +341,47 @@ void OpenApiContract::validate_into(const Value& raw_schema, const Value& value,
   }
 }
 
+std::vector<std::string> OpenApiContract::check_webhook(
+    const std::map<std::string, std::string>& headers, const std::string& body) const {
+  std::vector<std::string> problems;
+  rapidjson::Document event;
+  event.Parse(body.c_str(), body.size());
+  if (event.HasParseError() || !event.IsObject() || !event.HasMember("type") ||
+      !event["type"].IsString()) {
+    return {"webhook: the delivery's body is not an event: " + body.substr(0, 200)};
+  }
+  const std::string type = event["type"].GetString();
+  const std::string where = "webhook " + type;
+  if (!document_.HasMember("webhooks") || !document_["webhooks"].HasMember(type.c_str()) ||
+      !document_["webhooks"][type.c_str()].HasMember("post")) {
+    return {where + ": the document's webhooks: has no such event"};
+  }
+  const Value& operation = document_["webhooks"][type.c_str()]["post"];
+  rapidjson::Document scratch;
+  if (operation.HasMember("parameters")) {
+    for (const Value& raw : operation["parameters"].GetArray()) {
+      const Value& parameter = resolve(raw);
+      if (std::string_view(parameter["in"].GetString()) != "header") continue;
+      const std::string name = lower(parameter["name"].GetString());
+      const auto found = headers.find(name);
+      if (found == headers.end()) {
+        if (parameter.HasMember("required") && parameter["required"].GetBool()) {
+          problems.push_back(where + ": the header " + name + " is missing");
+        }
+        continue;
+      }
+      if (parameter.HasMember("schema")) {
+        const Value& schema = resolve(parameter["schema"]);
+        validate_into(schema, typed_text(found->second, schema, scratch), where + " header " + name,
+                      problems);
+      }
+    }
+  }
+  validate_into(resolve(operation["requestBody"])["content"]["application/json"]["schema"], event,
+                where + " body", problems);
+  return problems;
+}
+
 std::optional<OpenApiContract::Operation> OpenApiContract::find(const std::string& method,
                                                                 const std::string& path,
                                                                 bool& path_known) const {

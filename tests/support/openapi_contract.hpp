@@ -32,6 +32,11 @@ class OpenApiContract {
                                  const std::vector<std::pair<std::string, std::string>>& headers,
                                  const std::string& body, const HttpReply& reply) const;
 
+  // A webhook delivery (lowercase header names) against the document's `webhooks:` entry for
+  // its event type: its headers and body.
+  std::vector<std::string> check_webhook(const std::map<std::string, std::string>& headers,
+                                         const std::string& body) const;
+
   // The schema checker on its own, for its unit tests: problems of `value` against `schema`.
   std::vector<std::string> validate(const rapidjson::Value& schema, const rapidjson::Value& value,
                                     const std::string& where) const;
