@@ -275,16 +275,20 @@ core::Result<std::string> read_trimmed_file(const std::filesystem::path& path,
   std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path.c_str(), "rb"),
                                                        &std::fclose);
   if (!file) return invalid("cannot read '" + path.string() + "': " + std::strerror(errno));
-  std::string contents(max_bytes + 1, '\0');
+  // The limit is on what is left after trimming: `openssl rand -base64 32 > key` writes 44
+  // characters and a newline. Some trailing whitespace is read beyond it for that.
+  constexpr std::size_t kTrailingSlack = 64;
+  std::string contents(max_bytes + kTrailingSlack + 1, '\0');
   const std::size_t size = std::fread(contents.data(), 1, contents.size(), file.get());
   if (std::ferror(file.get()) != 0) return invalid("cannot read '" + path.string() + "'");
-  if (size > max_bytes) {
-    return invalid("'" + path.string() + "' is larger than " + std::to_string(max_bytes) +
-                   " bytes");
-  }
+  const bool truncated = size == contents.size();
   contents.resize(size);
   const std::size_t last = contents.find_last_not_of(" \t\r\n");
   contents.resize(last == std::string::npos ? 0 : last + 1);
+  if (truncated || contents.size() > max_bytes) {
+    return invalid("'" + path.string() + "' is larger than " + std::to_string(max_bytes) +
+                   " bytes");
+  }
   return contents;
 }
 

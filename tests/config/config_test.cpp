@@ -292,6 +292,18 @@ TEST_F(ConfigTest, ReadsTheSealingKeyAndCertificateJobTimes) {
                                       "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWZ4\n");
   EXPECT_THAT(message, HasSubstr("'encryption_key' must be 32 bytes in base64"));
   EXPECT_THAT(message, Not(HasSubstr("MDEy")));
+
+  // A key file as `openssl rand -base64 32 > key` writes it: 44 characters and a newline.
+  dir_.write("secrets/sealing.key", key + "\n");
+  const Config from_file = parse(kServer + kAdmin +
+                                 "storage:\n  sqlite: portico.db\n"
+                                 "  encryption_key_file: secrets/sealing.key\n");
+  ASSERT_TRUE(from_file.storage.encryption_key.has_value());
+  EXPECT_EQ(from_file.storage.encryption_key->reveal(), key);
+  dir_.write("secrets/long.key", key + "A\n");
+  EXPECT_THAT(refusal(kServer + kAdmin +
+                      "storage:\n  sqlite: portico.db\n  encryption_key_file: secrets/long.key\n"),
+              HasSubstr("larger than 44 bytes"));
 }
 
 TEST_F(ConfigTest, EmptyOptionalBlocksCountAsAbsent) {

@@ -497,6 +497,9 @@ TEST_F(DomainTest, CapabilitiesDescribeTheRoute) {
   EXPECT_EQ(reply.json()["data"]["instances"].GetInt(), 2);
   expect_error(api("GET", "/api/v1/capabilities"), 400, "invalid_request_error",
                "parameter_missing", "tld");
+  // The parameter at fault is the query's, not a body's "name".
+  expect_error(api("GET", "/api/v1/capabilities?tld=.example"), 422, "invalid_request_error",
+               "unsupported_tld", "tld");
 }
 
 TEST_F(DomainTest, TestKeysNeverReachLiveAccounts) {

@@ -66,7 +66,11 @@ net::awaitable<server::Response> capabilities(Services& services, RequestContext
   }
   tld = probe->substr(1);
   auto route = route_domain(services, *probe, context.partner().livemode);
-  if (!route) co_return error_response(context.request_id, route.error());
+  if (!route) {
+    core::Error refused = route.error();
+    refused.param = "tld";  // the query parameter at fault here, not a body's "name"
+    co_return error_response(context.request_id, refused);
+  }
   const core::Capabilities common = common_capabilities(*route);
   co_return data_response(context.request_id, 200, [&](core::json::Writer& out) {
     core::json::write(out, "object", "capabilities");
