@@ -111,6 +111,47 @@ TEST_F(RepositoriesTest, PartnerWithATakenNameIsNotInserted) {
                std::runtime_error);
 }
 
+TEST_F(RepositoriesTest, PartnersListWithKeyCountsCountsActiveKeysByModeAndRevokedOnes) {
+  add_partner("ptn_b", 2);
+  add_partner("ptn_a", 1);
+  add_partner("ptn_none", 3);
+  int n = 0;
+  const auto key = [&](const std::string& partner, bool livemode, bool revoked) {
+    const std::string id = "key_" + std::to_string(++n);
+    write([&](Database& db) {
+      api_keys::insert(db, {.id = id,
+                            .partner_id = partner,
+                            .prefix = "pt_live_pk_" + std::to_string(n),
+                            .hash = "hash-" + id,
+                            .livemode = livemode,
+                            .created_at = at(4)});
+      if (revoked) api_keys::revoke(db, id, at(5));
+    });
+  };
+  key("ptn_a", true, false);
+  key("ptn_a", true, false);
+  key("ptn_a", false, false);
+  key("ptn_a", true, true);
+  key("ptn_a", false, true);
+  key("ptn_b", false, false);
+
+  const auto all = read([](Database& db) { return partners::list_with_key_counts(db); });
+  ASSERT_EQ(all.size(), 3u);
+  EXPECT_EQ(all[0].partner.id, "ptn_a");  // oldest first, as list()
+  EXPECT_EQ(all[0].partner.name, "name-ptn_a");
+  EXPECT_EQ(all[0].partner.created_at, at(1));
+  EXPECT_EQ(all[0].live, 2);
+  EXPECT_EQ(all[0].test, 1);
+  EXPECT_EQ(all[0].revoked, 2);
+  EXPECT_EQ(all[1].partner.id, "ptn_b");
+  EXPECT_EQ(all[1].live, 0);
+  EXPECT_EQ(all[1].test, 1);
+  EXPECT_EQ(all[1].revoked, 0);
+  // A partner without keys is listed, with zeros.
+  EXPECT_EQ(all[2].partner.id, "ptn_none");
+  EXPECT_EQ(all[2].live + all[2].test + all[2].revoked, 0);
+}
+
 // api_keys
 
 TEST_F(RepositoriesTest, ApiKeysInsertFindRevokeAndList) {

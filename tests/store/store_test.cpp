@@ -192,6 +192,58 @@ TEST_F(StoreTest, AFailingMigrationLeavesNoTrace) {
   EXPECT_THROW(count(*store, "half"), std::runtime_error);  // its CREATE TABLE was rolled back
 }
 
+TEST_F(StoreTest, AppliedAtOpenListsWhatThatOpenApplied) {
+  EXPECT_EQ(Store::open(options({builtin_migrations()[0]}))->applied_at_open(),
+            std::vector<int>{1});
+  EXPECT_EQ(Store::open(options({builtin_migrations()[0], test_migration_2()}))->applied_at_open(),
+            std::vector<int>{2});
+  EXPECT_TRUE(Store::open(options({builtin_migrations()[0], test_migration_2()}))
+                  ->applied_at_open()
+                  .empty());
+}
+
+TEST_F(StoreTest, SchemaStatusTellsWhatIsPendingWithoutChangingAnything) {
+  const std::string path = dir_.file("data/portico.db");
+  const std::vector<Migration> both = {builtin_migrations()[0], test_migration_2()};
+
+  const SchemaStatus missing = schema_status(path, both);
+  EXPECT_FALSE(missing.exists);
+  EXPECT_EQ(missing.version, 0);
+  ASSERT_EQ(missing.pending.size(), 2u);
+  EXPECT_FALSE(std::filesystem::exists(path));  // not created
+
+  Store::open(options({builtin_migrations()[0]})).reset();
+  const SchemaStatus behind = schema_status(path, both);
+  EXPECT_TRUE(behind.exists);
+  EXPECT_EQ(behind.version, 1);
+  ASSERT_EQ(behind.pending.size(), 1u);
+  EXPECT_EQ(behind.pending[0].version, 2);
+  EXPECT_EQ(behind.pending[0].name, "partner_notes");
+  // Still at 1: the next open applies migration 2.
+  EXPECT_EQ(Store::open(options(both))->applied_at_open(), std::vector<int>{2});
+
+  const SchemaStatus current = schema_status(path, both);
+  EXPECT_EQ(current.version, 2);
+  EXPECT_TRUE(current.pending.empty());
+  // Refused as Store::open refuses it: newer than the binary, or another history.
+  EXPECT_THROW(schema_status(path, {builtin_migrations()[0]}), StoreError);
+  EXPECT_THROW(schema_status(path, {builtin_migrations()[0], test_migration_2("other_name")}),
+               StoreError);
+
+  // A SQLite file that no Store ever opened: nothing recorded, and still nothing written.
+  const std::string bare = dir_.file("bare.db");
+  Database::open(bare, false).exec("CREATE TABLE t(i)");
+  const SchemaStatus unrecorded = schema_status(bare, both);
+  EXPECT_TRUE(unrecorded.exists);
+  EXPECT_EQ(unrecorded.version, 0);
+  EXPECT_EQ(unrecorded.pending.size(), 2u);
+  Database check = Database::open(bare, true);
+  Statement table =
+      check.prepare("SELECT COUNT(*) FROM sqlite_master WHERE name = 'schema_migrations'");
+  table.step();
+  EXPECT_EQ(table.column_int64(0), 0);
+}
+
 TEST_F(StoreTest, WriteRollsBackOnAnErrorResult) {
   auto store = Store::open(options());
   auto result = store->write_now<core::Ok>([](Database& db) -> core::Result<core::Ok> {

@@ -227,6 +227,69 @@ TEST_F(WebhookStoreTest, AppendWithoutDeliveriesRecordsOnlyTheEvent) {
   EXPECT_EQ(webhook_deliveries::pending_count(db()), 1);
 }
 
+TEST_F(WebhookStoreTest, SubscribedIdsAreTheEndpointsAnEventIsDeliveredTo) {
+  add_endpoint("wh_family", {"domain.*"});
+  add_endpoint("wh_all", {"*"});
+  add_endpoint("wh_ssl", {"ssl.*"});
+  add_endpoint("wh_disabled", {"*"});
+  ASSERT_TRUE(webhook_endpoints::set_status(db(), "wh_disabled", "disabled", "manual", kT0));
+  add_endpoint("wh_live", {"*"}, "ptn_a", true);
+  add_endpoint("wh_partner_b", {"*"}, "ptn_b");
+  const EventRecord record = event("evt_1", "domain.registered");
+  // Oldest first, and exactly those append queues for.
+  EXPECT_EQ(webhook_endpoints::subscribed_ids(db(), record),
+            (std::vector<std::string>{"wh_family", "wh_all"}));
+  EXPECT_EQ(append(record), (std::vector<std::string>{"wh_all", "wh_family"}));
+}
+
+TEST_F(WebhookStoreTest, RequeueAddsNewPendingDeliveriesBesideTheSettledOnes) {
+  add_endpoint("wh_1", {"*"});
+  add_endpoint("wh_2", {"domain.*"});
+  const EventRecord record = event("evt_1", "domain.registered");
+  events::append(db(), record);
+  const auto first = claim("wh_1", at(1s));
+  ASSERT_EQ(first.size(), 1u);
+  ASSERT_TRUE(webhook_deliveries::record_attempt(db(), first[0].delivery.id, at(2s), success(), 0)
+                  .recorded);
+  db().take_outbox_changed();
+
+  int n = 0;
+  const auto replayed = webhook_deliveries::requeue(
+      db(), record, {"wh_1", "wh_2"}, at(1h), [&n] { return "dlv_replay" + std::to_string(++n); });
+  ASSERT_EQ(replayed.size(), 2u);
+  EXPECT_TRUE(db().take_outbox_changed());
+  EXPECT_EQ(replayed[0].id, "dlv_replay1");
+  EXPECT_EQ(replayed[0].endpoint_id, "wh_1");
+  EXPECT_EQ(replayed[1].endpoint_id, "wh_2");
+
+  // Stored as returned: pending, due at `now`, no attempt yet, the event's type and owner.
+  const auto stored = webhook_deliveries::find(db(), "wh_1", "dlv_replay1");
+  ASSERT_TRUE(stored.has_value());
+  EXPECT_EQ(stored->status, "pending");
+  EXPECT_EQ(stored->next_attempt_at, at(1h));
+  EXPECT_EQ(stored->created_at, at(1h));
+  EXPECT_EQ(stored->attempts, 0);
+  EXPECT_EQ(stored->event_id, "evt_1");
+  EXPECT_EQ(stored->event_type, "domain.registered");
+  EXPECT_EQ(stored->partner_id, "ptn_a");
+  // The first deliveries are untouched: one settled, one still owed.
+  EXPECT_EQ(delivery("wh_1", "evt_1").status, "succeeded");
+  EXPECT_EQ(delivery("wh_2", "evt_1").status, "pending");
+  EXPECT_EQ(count("SELECT COUNT(*) FROM webhook_deliveries"), 4);
+
+  // The dispatcher claims the replay like any delivery, with its event.
+  const auto due = claim("wh_1", at(1h));
+  ASSERT_EQ(due.size(), 1u);
+  EXPECT_EQ(due[0].delivery.id, "dlv_replay1");
+  EXPECT_EQ(due[0].event.id, "evt_1");
+  EXPECT_EQ(due[0].event.data_json, record.data_json);
+
+  // An endpoint that does not exist is a bug of the caller, not an outcome.
+  EXPECT_THROW(webhook_deliveries::requeue(db(), record, {"wh_nowhere"}, at(1h),
+                                           [] { return std::string("dlv_x"); }),
+               StoreError);
+}
+
 // The due indexes
 
 TEST_F(WebhookStoreTest, ClaimAndNextDueAreAnsweredFromTheDueIndexes) {

@@ -64,6 +64,25 @@ std::vector<PartnerRecord> list(Database& db) {
     partners.push_back(read_row(query));
   return partners;
 }
+
+std::vector<PartnerKeyCounts> list_with_key_counts(Database& db) {
+  // LEFT JOIN: a partner without keys is listed with zeros (SUM over no rows is NULL).
+  Statement query = db.prepare(
+      "SELECT p.id, p.name, p.created_at, "
+      "COALESCE(SUM(k.revoked_at IS NULL AND k.livemode = 1), 0), "
+      "COALESCE(SUM(k.revoked_at IS NULL AND k.livemode = 0), 0), "
+      "COALESCE(SUM(k.revoked_at IS NOT NULL), 0) "
+      "FROM partners AS p LEFT JOIN api_keys AS k ON k.partner_id = p.id "
+      "GROUP BY p.rowid ORDER BY p.created_at, p.rowid");
+  std::vector<PartnerKeyCounts> partners;
+  while (query.step()) {
+    partners.push_back({.partner = read_row(query),
+                        .live = static_cast<int>(query.column_int64(3)),
+                        .test = static_cast<int>(query.column_int64(4)),
+                        .revoked = static_cast<int>(query.column_int64(5))});
+  }
+  return partners;
+}
 }  // namespace partners
 
 // api_keys

@@ -3,6 +3,7 @@
 #include <atomic>
 #include <filesystem>
 #include <map>
+#include <set>
 #include <system_error>
 #include <thread>
 
@@ -131,13 +132,15 @@ void check_migration_list(const std::vector<Migration>& migrations) {
   }
 }
 
-// Refuses a database that a newer binary migrated, or whose history differs from ours.
-void check_recorded(Database& db, const std::vector<Migration>& migrations) {
+// Refuses a database that a newer binary migrated, or whose history differs from ours; else
+// the versions it records.
+std::set<std::int64_t> check_recorded(Database& db, const std::vector<Migration>& migrations) {
   std::map<std::int64_t, const Migration*> known;
   for (const Migration& migration : migrations)
     known[migration.version] = &migration;
   const std::int64_t newest = migrations.empty() ? 0 : migrations.back().version;
 
+  std::set<std::int64_t> versions;
   Statement recorded = db.prepare("SELECT version, name FROM schema_migrations ORDER BY version");
   while (recorded.step()) {
     const std::int64_t version = recorded.column_int64(0);
@@ -154,10 +157,18 @@ void check_recorded(Database& db, const std::vector<Migration>& migrations) {
                        (found == known.end() ? std::string() : found->second->name) +
                        "'; it was migrated by a different build");
     }
+    versions.insert(version);
   }
+  return versions;
 }
 
-int migrate(Database& db, const std::vector<Migration>& migrations, const core::Clock& clock) {
+struct Migrated {
+  int version = 0;
+  std::vector<int> applied;
+};
+
+Migrated migrate(Database& db, const std::vector<Migration>& migrations, const core::Clock& clock) {
+  Migrated migrated;
   db.exec(
       "CREATE TABLE IF NOT EXISTS schema_migrations("
       "version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)");
@@ -182,6 +193,7 @@ int migrate(Database& db, const std::vector<Migration>& migrations, const core::
         record.step();
       }
       db.exec("COMMIT");
+      if (!applied) migrated.applied.push_back(migration.version);
     } catch (const StoreError& error) {
       if (db.in_transaction()) db.exec("ROLLBACK");
       throw StoreError("migration " + std::to_string(migration.version) + " (" + migration.name +
@@ -189,10 +201,35 @@ int migrate(Database& db, const std::vector<Migration>& migrations, const core::
                        error.code());
     }
   }
-  return migrations.empty() ? 0 : migrations.back().version;
+  migrated.version = migrations.empty() ? 0 : migrations.back().version;
+  return migrated;
 }
 
 }  // namespace
+
+SchemaStatus schema_status(const std::string& path, const std::vector<Migration>& migrations) {
+  check_migration_list(migrations);
+  SchemaStatus status;
+  std::error_code error;
+  status.exists = std::filesystem::exists(path, error);
+  if (error) throw StoreError("cannot read " + path + ": " + error.message());
+  std::set<std::int64_t> recorded;
+  if (status.exists) {
+    // Read-only, so that checking never creates a table nor takes the write lock from a
+    // gateway that runs on this file.
+    Database db = Database::open(path, /*read_only=*/true);
+    db.exec("BEGIN");  // one snapshot for both reads
+    Statement table = db.prepare(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'");
+    if (table.step()) recorded = check_recorded(db, migrations);
+    db.exec("COMMIT");
+  }
+  if (!recorded.empty()) status.version = static_cast<int>(*recorded.rbegin());
+  for (const Migration& migration : migrations) {
+    if (!recorded.contains(migration.version)) status.pending.push_back(migration);
+  }
+  return status;
+}
 
 std::unique_ptr<Store> Store::open(StoreOptions options) {
   check_migration_list(options.migrations);
@@ -213,17 +250,20 @@ std::unique_ptr<Store> Store::open(StoreOptions options) {
   const core::SystemClock system_clock;
   const core::Clock& clock = options.clock != nullptr ? *options.clock : system_clock;
   Database writer = Database::open(options.path, false);
-  const int version = migrate(writer, options.migrations, clock);
+  Migrated migrated = migrate(writer, options.migrations, clock);
   std::vector<Database> readers;
   for (int i = 0; i < options.readers; ++i)
     readers.push_back(Database::open(options.path, true));
-  return std::unique_ptr<Store>(
-      new Store(std::move(writer), std::move(readers), version, std::move(options.on_error)));
+  return std::unique_ptr<Store>(new Store(std::move(writer), std::move(readers), migrated.version,
+                                          std::move(migrated.applied),
+                                          std::move(options.on_error)));
 }
 
-Store::Store(Database writer, std::vector<Database> readers, int schema_version, ErrorSink on_error)
+Store::Store(Database writer, std::vector<Database> readers, int schema_version,
+             std::vector<int> applied_at_open, ErrorSink on_error)
     : on_error_(std::move(on_error)),
       schema_version_(schema_version),
+      applied_at_open_(std::move(applied_at_open)),
       writer_(std::make_unique<Worker>(std::move(writer), on_error_)) {
   for (Database& reader : readers) {
     readers_.push_back(std::make_unique<Worker>(std::move(reader), on_error_));

@@ -240,6 +240,23 @@ std::vector<std::string> enabled_ids(Database& db) {
   return ids;
 }
 
+std::vector<std::string> subscribed_ids(Database& db, const EventRecord& event) {
+  Statement endpoints = db.prepare(
+      "SELECT id, events FROM webhook_endpoints WHERE partner_id = ? AND livemode = ? AND "
+      "deleted_at IS NULL AND status = 'enabled' ORDER BY seq");
+  endpoints.bind(1, event.partner_id).bind(2, flag(event.livemode));
+  std::vector<std::string> matching;
+  while (endpoints.step()) {
+    std::string id = endpoints.column_text(0);
+    const std::vector<std::string> patterns = read_patterns(endpoints.column_text(1), id);
+    const bool matches = std::any_of(patterns.begin(), patterns.end(), [&](const auto& pattern) {
+      return core::webhook::event_matches(pattern, event.type);
+    });
+    if (matches) matching.push_back(std::move(id));
+  }
+  return matching;
+}
+
 void update(Database& db, const WebhookEndpointRecord& endpoint) {
   Statement update = db.prepare(
       "UPDATE webhook_endpoints SET url = ?, description = ?, events = ?, sealed_secret = ?, "
@@ -320,19 +337,7 @@ bool remove(Database& db, std::string_view id, core::TimePoint now) {
 namespace webhook_deliveries {
 
 int enqueue_for_event(Database& db, const EventRecord& event) {
-  Statement endpoints = db.prepare(
-      "SELECT id, events FROM webhook_endpoints WHERE partner_id = ? AND livemode = ? AND "
-      "deleted_at IS NULL AND status = 'enabled' ORDER BY seq");
-  endpoints.bind(1, event.partner_id).bind(2, flag(event.livemode));
-  std::vector<std::string> matching;
-  while (endpoints.step()) {
-    std::string id = endpoints.column_text(0);
-    const std::vector<std::string> patterns = read_patterns(endpoints.column_text(1), id);
-    const bool matches = std::any_of(patterns.begin(), patterns.end(), [&](const auto& pattern) {
-      return core::webhook::event_matches(pattern, event.type);
-    });
-    if (matches) matching.push_back(std::move(id));
-  }
+  const std::vector<std::string> matching = webhook_endpoints::subscribed_ids(db, event);
   if (matching.empty()) return 0;
 
   // The id is derived from the pair, so queuing the same event twice adds nothing.
@@ -385,6 +390,29 @@ void insert(Database& db, const WebhookDeliveryRecord& delivery) {
       .bind(15, unix_millis(delivery.updated_at));
   insert.step();
   db.note_outbox_changed();
+}
+
+std::vector<WebhookDeliveryRecord> requeue(Database& db, const EventRecord& event,
+                                           const std::vector<std::string>& endpoint_ids,
+                                           core::TimePoint now,
+                                           const std::function<std::string()>& make_id) {
+  std::vector<WebhookDeliveryRecord> queued;
+  for (const std::string& endpoint_id : endpoint_ids) {
+    WebhookDeliveryRecord delivery{.id = make_id(),
+                                   .endpoint_id = endpoint_id,
+                                   .event_id = event.id,
+                                   .event_type = event.type,
+                                   .partner_id = event.partner_id,
+                                   .livemode = event.livemode,
+                                   .status = "pending",
+                                   .attempts = 0,
+                                   .next_attempt_at = now,
+                                   .created_at = now,
+                                   .updated_at = now};
+    insert(db, delivery);  // the endpoint's foreign key refuses an unknown one
+    queued.push_back(std::move(delivery));
+  }
+  return queued;
 }
 
 std::vector<Due> claim(Database& db, std::string_view endpoint_id, core::TimePoint now,

@@ -72,6 +72,14 @@ struct AuditEntry {
   std::string detail_json;
 };
 
+// A partner with how many keys it has, for `portico partners list`.
+struct PartnerKeyCounts {
+  PartnerRecord partner;
+  int live = 0;     // active live-mode keys
+  int test = 0;     // active test-mode keys
+  int revoked = 0;  // revoked keys of either mode
+};
+
 namespace partners {
 // False when the name is already taken (nothing is written).
 bool insert(Database& db, const PartnerRecord& partner);
@@ -79,6 +87,8 @@ std::optional<PartnerRecord> find_by_id(Database& db, std::string_view id);
 std::optional<PartnerRecord> find_by_name(Database& db, std::string_view name);
 // Oldest first.
 std::vector<PartnerRecord> list(Database& db);
+// Oldest first, each with its key counts, in one query.
+std::vector<PartnerKeyCounts> list_with_key_counts(Database& db);
 }  // namespace partners
 
 namespace api_keys {

@@ -35,6 +35,19 @@ struct Migration {
 // The binary's migrations, in order.
 const std::vector<Migration>& builtin_migrations();
 
+// Where a database file stands against a list of migrations.
+struct SchemaStatus {
+  bool exists = false;             // false: the file is not there (every migration is pending)
+  int version = 0;                 // the newest recorded migration, 0 when none is
+  std::vector<Migration> pending;  // not recorded yet, in order: what Store::open would apply
+};
+
+// Reads the migrations recorded in the database at `path` without creating or changing
+// anything, for `portico migrate --check`. Throws StoreError as Store::open does for a database
+// it would refuse (migrated by a newer binary, or with a different history) or cannot read.
+SchemaStatus schema_status(const std::string& path,
+                           const std::vector<Migration>& migrations = builtin_migrations());
+
 // Receives the message of every failure the Store answered with "The database failed."
 // (SQLite's message or the exception's what()), to be logged. Called on a store thread.
 using ErrorSink = std::function<void(std::string_view message)>;
@@ -167,6 +180,8 @@ class Store {
 
   // The newest migration version, applied at open.
   int schema_version() const { return schema_version_; }
+  // The versions this open applied, in order; empty when the database was up to date.
+  const std::vector<int>& applied_at_open() const { return applied_at_open_; }
 
   // A SELECT 1 queued on the writer's thread, for /admin/health: false when it fails or does
   // not answer within `timeout` (a stuck writer). Blocks the caller for at most `timeout`.
@@ -175,7 +190,8 @@ class Store {
  private:
   class Worker;
 
-  Store(Database writer, std::vector<Database> readers, int schema_version, ErrorSink on_error);
+  Store(Database writer, std::vector<Database> readers, int schema_version,
+        std::vector<int> applied_at_open, ErrorSink on_error);
 
   // Queues on the writer, or on the reader with the fewest jobs waiting.
   void enqueue(detail::Access access, std::unique_ptr<detail::Job> job);
@@ -223,6 +239,7 @@ class Store {
 
   ErrorSink on_error_;
   int schema_version_;
+  std::vector<int> applied_at_open_;
   std::unique_ptr<Worker> writer_;
   std::vector<std::unique_ptr<Worker>> readers_;
 };

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -93,6 +94,9 @@ std::optional<Page<WebhookEndpointRecord>> list(Database& db, std::string_view p
 std::int64_t count(Database& db, std::string_view partner_id, bool livemode);
 // The ids of every enabled endpoint, for the dispatcher.
 std::vector<std::string> enabled_ids(Database& db);
+// The enabled, not deleted endpoints of the event's partner and mode whose patterns match its
+// type, oldest first: those an event is delivered to.
+std::vector<std::string> subscribed_ids(Database& db, const EventRecord& event);
 // Writes url, description, events, the secrets and updated_at. Status changes go through
 // set_status (they move deliveries).
 void update(Database& db, const WebhookEndpointRecord& endpoint);
@@ -127,6 +131,16 @@ namespace webhook_deliveries {
 int enqueue_for_event(Database& db, const EventRecord& event);
 // One delivery as given (the test event's). Marks the connection for the commit listener.
 void insert(Database& db, const WebhookDeliveryRecord& delivery);
+// Queues a recorded event again (`portico webhooks replay`): one new pending delivery, due at
+// `now`, per endpoint of `endpoint_ids`, which the caller has checked may receive it. Each gets
+// a fresh id from `make_id` rather than core::webhook::delivery_id, which would be the first
+// delivery's row again: a replay is a new delivery, and receivers that drop duplicates by
+// delivery id must take it. Returns the deliveries as inserted and marks the connection for
+// the commit listener. Throws StoreError for an unknown endpoint.
+std::vector<WebhookDeliveryRecord> requeue(Database& db, const EventRecord& event,
+                                           const std::vector<std::string>& endpoint_ids,
+                                           core::TimePoint now,
+                                           const std::function<std::string()>& make_id);
 
 struct Due {
   WebhookDeliveryRecord delivery;  // as claimed: attempts is the count before this attempt
