@@ -119,8 +119,12 @@ run.on('done', async (error, summary) => {
   }
   const failures = summary.run.failures;
   const stats = summary.run.stats;
-  // Deliveries are sent asynchronously: give the last ones a moment.
-  for (let i = 0; i < 50 && deliveries.length === 0; ++i) await new Promise((r) => setTimeout(r, 100));
+  // Deliveries are sent asynchronously: wait (up to 10 s) until none has arrived for half a second.
+  for (let i = 0, seen = -1, quiet = 0; i < 100 && quiet < 5; ++i) {
+    await new Promise((r) => setTimeout(r, 100));
+    quiet = deliveries.length > 0 && deliveries.length === seen ? quiet + 1 : 0;
+    seen = deliveries.length;
+  }
   receiver.close();
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   console.log(`newman_run: ${stats.requests.total} requests, ${stats.assertions.total} assertions, ` +

@@ -9,5 +9,6 @@ window.addEventListener("load", function () {
     displayRequestDuration: true,
     persistAuthorization: false,
     tryItOutEnabled: false,
+    validatorUrl: null,  // its default badge would call validator.swagger.io
   });
 });
