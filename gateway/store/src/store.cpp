@@ -3,9 +3,11 @@
 #include <atomic>
 #include <filesystem>
 #include <map>
+#include <mutex>
 #include <set>
 #include <system_error>
 #include <thread>
+#include <vector>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
@@ -54,13 +56,46 @@ bool run_in_transaction(Database& db, Access access, const std::function<bool()>
   return false;
 }
 
+bool run_in_savepoint(Database& db, const std::function<bool()>& body, const ErrorSink& on_error) {
+  // The outbox flag belongs to the whole batch: what this work adds to it goes if it rolls back.
+  const bool outbox_before = db.take_outbox_changed();
+  try {
+    db.exec("SAVEPOINT job");
+    if (body()) {
+      db.exec("RELEASE job");
+      if (outbox_before) db.note_outbox_changed();
+      return true;
+    }
+  } catch (const std::exception& error) {
+    report_to(on_error, error.what());
+  } catch (...) {
+    report_to(on_error, "unknown exception in store work");
+  }
+  try {
+    // Gone already when SQLite rolled the whole transaction back (I/O error, out of memory).
+    if (db.in_transaction()) db.exec("ROLLBACK TO job; RELEASE job");
+  } catch (const std::exception& error) {
+    report_to(on_error, error.what());
+  }
+  db.take_outbox_changed();
+  if (outbox_before) db.note_outbox_changed();
+  return false;
+}
+
 }  // namespace detail
 
-// One thread with its own io_context and connection. Jobs run in order, one at a time.
+// One thread with its own io_context and connection. Jobs run in order; on the writer, the
+// batchable ones queued together share one transaction (group commit), at most kMaxBatch at a
+// time so that none waits long for the others.
 class Store::Worker {
  public:
-  Worker(Database db, const ErrorSink& on_error)
-      : db_(std::move(db)), on_error_(on_error), thread_([this] { io_.run(); }) {}
+  static constexpr std::size_t kMaxBatch = 256;
+
+  Worker(Database db, const ErrorSink& on_error, bool group_commit)
+      : db_(std::move(db)),
+        on_error_(on_error),
+        group_commit_(group_commit),
+        thread_([this] { io_.run(); }) {}
   Worker(const Worker&) = delete;
   Worker& operator=(const Worker&) = delete;
   ~Worker() {
@@ -70,16 +105,14 @@ class Store::Worker {
 
   void post(std::unique_ptr<detail::Job> job) {
     pending_.fetch_add(1, std::memory_order_relaxed);
-    boost::asio::post(io_, [this, job = std::move(job)] {
-      try {
-        job->run(db_, on_error_);
-      } catch (const std::exception& error) {
-        // Only delivery can throw here (the work's own failures are values by now).
-        detail::report_to(on_error_, error.what());
-      }
-      tell_outbox_listener();
-      pending_.fetch_sub(1, std::memory_order_relaxed);
-    });
+    bool schedule = false;
+    {
+      const std::lock_guard lock(queue_mutex_);
+      queue_.push_back(std::move(job));
+      schedule = !drain_scheduled_;
+      drain_scheduled_ = true;
+    }
+    if (schedule) boost::asio::post(io_, [this] { drain(); });
   }
 
   // Set on this worker's thread, so it takes effect between two jobs.
@@ -93,6 +126,81 @@ class Store::Worker {
   bool running_in_this_thread() const { return guard_.get_executor().running_in_this_thread(); }
 
  private:
+  using Jobs = std::vector<std::unique_ptr<detail::Job>>;
+
+  // Runs everything queued so far; what is queued meanwhile gets the next drain.
+  void drain() {
+    Jobs jobs;
+    {
+      const std::lock_guard lock(queue_mutex_);
+      jobs.swap(queue_);
+      drain_scheduled_ = false;
+    }
+    for (std::size_t i = 0; i < jobs.size();) {
+      std::size_t end = i;
+      while (group_commit_ && end < jobs.size() && end - i < kMaxBatch && jobs[end]->batchable())
+        ++end;
+      if (end == i) {
+        run_alone(*jobs[i]);
+        ++end;
+      } else {
+        run_batch(jobs, i, end);
+      }
+      pending_.fetch_sub(end - i, std::memory_order_relaxed);
+      i = end;
+    }
+  }
+
+  void run_alone(detail::Job& job) {
+    try {
+      job.run(db_, on_error_);
+    } catch (const std::exception& error) {
+      // Only delivery can throw here (the work's own failures are values by now).
+      detail::report_to(on_error_, error.what());
+    }
+    tell_outbox_listener();
+  }
+
+  // jobs[begin, end) in one transaction. When SQLite loses the transaction half-way (an I/O
+  // error rolls it all back), the jobs run so far are answered as failed and the rest start a
+  // new one.
+  void run_batch(Jobs& jobs, std::size_t begin, std::size_t end) {
+    for (std::size_t next = begin; next < end;) {
+      const std::size_t first = next;
+      bool open = false;
+      try {
+        detail::roll_back_if_open(db_, on_error_);
+        db_.exec("BEGIN IMMEDIATE");
+        open = true;
+      } catch (const std::exception& error) {
+        detail::report_to(on_error_, error.what());
+      }
+      if (open) {
+        while (next < end && db_.in_transaction()) jobs[next++]->run_in_batch(db_, on_error_);
+      } else {
+        next = end;  // nothing ran: every job answers database_failed()
+      }
+      bool committed = false;
+      if (open && db_.in_transaction()) {
+        try {
+          db_.exec("COMMIT");
+          committed = true;
+        } catch (const std::exception& error) {
+          detail::report_to(on_error_, error.what());
+          detail::roll_back_if_open(db_, on_error_);
+        }
+      }
+      if (!committed) db_.take_outbox_changed();  // those deliveries do not exist
+      for (std::size_t i = first; i < next; ++i) {
+        try {
+          jobs[i]->deliver_batched(committed);
+        } catch (const std::exception& error) {
+          detail::report_to(on_error_, error.what());
+        }
+      }
+      tell_outbox_listener();
+    }
+  }
   // run_in_transaction clears the flag of work it rolled back, so a flag still set after a
   // job means its transaction committed deliveries.
   void tell_outbox_listener() {
@@ -109,6 +217,10 @@ class Store::Worker {
       io_.get_executor()};
   Database db_;
   const ErrorSink& on_error_;
+  const bool group_commit_;
+  std::mutex queue_mutex_;
+  Jobs queue_;                    // guarded by queue_mutex_
+  bool drain_scheduled_ = false;  // guarded by queue_mutex_
   std::atomic<std::size_t> pending_{0};
   std::function<void()> outbox_listener_;  // only ever touched on thread_
   std::thread thread_;                     // last: starts once everything above exists
@@ -264,9 +376,9 @@ Store::Store(Database writer, std::vector<Database> readers, int schema_version,
     : on_error_(std::move(on_error)),
       schema_version_(schema_version),
       applied_at_open_(std::move(applied_at_open)),
-      writer_(std::make_unique<Worker>(std::move(writer), on_error_)) {
+      writer_(std::make_unique<Worker>(std::move(writer), on_error_, /*group_commit=*/true)) {
   for (Database& reader : readers) {
-    readers_.push_back(std::make_unique<Worker>(std::move(reader), on_error_));
+    readers_.push_back(std::make_unique<Worker>(std::move(reader), on_error_, /*group_commit=*/false));
   }
 }
 

@@ -69,7 +69,18 @@ enum class Access { write, read };
 class Job {
  public:
   virtual ~Job() = default;
+  // Alone: in a transaction of its own (or none), then delivers.
   virtual void run(Database& db, const ErrorSink& on_error) = 0;
+
+  // Group commit: the writer runs the writes queued together in one transaction, each in a
+  // savepoint of its own, so one fsync makes them all durable. A job that can share answers
+  // true and implements the two calls below instead of being run().
+  virtual bool batchable() const { return false; }
+  // Inside the batch's open transaction; rolls its own savepoint back when its work fails.
+  virtual void run_in_batch(Database& /*db*/, const ErrorSink& /*on_error*/) {}
+  // Once the batch ended, committed or not: delivers the result, or database_failed() when the
+  // changes the work made were lost with the batch.
+  virtual void deliver_batched(bool /*committed*/) {}
 };
 
 // Runs `body` in a transaction (BEGIN IMMEDIATE for writes, a read snapshot for reads). Commits
@@ -77,6 +88,10 @@ class Job {
 // Exceptions never escape: they are reported to `on_error`.
 bool run_in_transaction(Database& db, Access access, const std::function<bool()>& body,
                         const ErrorSink& on_error);
+
+// Runs `body` in a savepoint of the open transaction: releases it when `body` returns true, rolls
+// it back when it returns false or throws (reported to `on_error`). True when its changes stay.
+bool run_in_savepoint(Database& db, const std::function<bool()>& body, const ErrorSink& on_error);
 
 // What a caller sees when SQLite or the work failed: the details go to the ErrorSink only.
 core::Error database_failed();
@@ -106,10 +121,31 @@ class WorkJob final : public Job {
     deliver_(run_work<T>(db, access_, work_, on_error));
   }
 
+  bool batchable() const override { return access_ == Access::write; }
+  void run_in_batch(Database& db, const ErrorSink& on_error) override {
+    kept_ = run_in_savepoint(
+        db,
+        [&] {
+          result_.emplace(work_(db));
+          return result_->ok();
+        },
+        on_error);
+  }
+  void deliver_batched(bool committed) override {
+    // An error result changed nothing, so it stands whatever became of the batch.
+    if (!result_.has_value() || (result_->ok() && !(kept_ && committed))) {
+      deliver_(database_failed());
+    } else {
+      deliver_(std::move(*result_));
+    }
+  }
+
  private:
   Access access_;
   std::function<core::Result<T>(Database&)> work_;
   Deliver deliver_;
+  std::optional<core::Result<T>> result_;  // set by run_in_batch
+  bool kept_ = false;
 };
 
 // GCC 12 destroys a temporary whose destructor does something (a lambda capturing a string by
@@ -125,6 +161,9 @@ inline constexpr bool kSafeInCoAwait =
 // The database: one writer thread (the only connection that writes, so transactions never
 // wait on each other) and a few reader threads, each with its own read-only connection. Work
 // runs on those threads, never on the caller's, so network threads never block on SQLite.
+// Writes queued while the writer was busy commit together (group commit): each in its own
+// savepoint, so one failing changes nothing of the others, and each answered only once the
+// shared COMMIT is durable (synchronous=FULL).
 // Destroy the Store only after every caller has stopped submitting work.
 class Store {
  public:
