@@ -223,7 +223,8 @@ std::shared_ptr<App::Generation> App::build_generation(config::Config config,
                                                     .providers = generation->providers,
                                                     .domain_locks = domain_locks_,
                                                     .sealing_key = sealing_key_,
-                                                    .usage = usage_});
+                                                    .usage = usage_,
+                                                    .cpu_pool = cpu_pool_});
   api::Services& services = *generation->services;
   generation->domain_sync = std::make_unique<jobs::DomainSync>(services);
   generation->certificate_sync = std::make_unique<jobs::CertificateSync>(services);

@@ -1,6 +1,7 @@
 #include "portico/server/logger.hpp"
 
 #include <cstdio>
+#include <string>
 
 namespace portico::server {
 
@@ -43,10 +44,14 @@ void append_value(std::string& line, std::string_view value) {
 }
 }  // namespace
 
+// stderr is unbuffered: the line and its newline go out in one write(2), so lines from several
+// processes sharing the file never interleave and a request costs one system call.
 Logger::Logger()
     : sink_([](std::string_view line) {
-        std::fwrite(line.data(), 1, line.size(), stderr);
-        std::fputc('\n', stderr);
+        thread_local std::string out;
+        out.assign(line);
+        out += '\n';
+        std::fwrite(out.data(), 1, out.size(), stderr);
       }) {}
 
 void Logger::write(std::string_view level, std::string_view message, Fields fields) {

@@ -1,8 +1,8 @@
 // write()/read() from coroutines: they run on the store's threads and resume on the caller's.
 #include <algorithm>
-#include <stdexcept>
 #include <atomic>
 #include <future>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -254,20 +254,21 @@ TEST(StoreAsyncTest, QueuedWritesCommitTogetherAndFailAlone) {
         io,
         [&, i]() -> asio::awaitable<void> {
           const std::string id = "ptn_" + std::to_string(i);
-          auto written = co_await store->write<core::Ok>([&](Database& db) -> core::Result<core::Ok> {
-            partners::insert(db, {id, id, kStart});
-            if (i % 10 == 3) return core::Error::conflict("name_taken", "refused by the work");
-            if (i % 10 == 6) throw std::runtime_error("work blew up");
-            if (i % 10 == 9) {  // a SQLite failure half-way: a key of an unknown partner
-              api_keys::insert(db, {"key_" + id, "ptn_unknown", "pk_", "h", true, kStart, {}});
-            }
-            if (i == kWrites - 2) {
-              Statement count = outside.prepare("SELECT COUNT(*) FROM partners");
-              count.step();
-              seen_outside = count.column_int64(0);
-            }
-            return core::Ok{};
-          });
+          auto written =
+              co_await store->write<core::Ok>([&](Database& db) -> core::Result<core::Ok> {
+                partners::insert(db, {id, id, kStart});
+                if (i % 10 == 3) return core::Error::conflict("name_taken", "refused by the work");
+                if (i % 10 == 6) throw std::runtime_error("work blew up");
+                if (i % 10 == 9) {  // a SQLite failure half-way: a key of an unknown partner
+                  api_keys::insert(db, {"key_" + id, "ptn_unknown", "pk_", "h", true, kStart, {}});
+                }
+                if (i == kWrites - 2) {
+                  Statement count = outside.prepare("SELECT COUNT(*) FROM partners");
+                  count.step();
+                  seen_outside = count.column_int64(0);
+                }
+                return core::Ok{};
+              });
           answers[i] = written.ok() ? "ok" : written.error().code + ": " + written.error().message;
         },
         asio::detached);

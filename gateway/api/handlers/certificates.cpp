@@ -6,6 +6,7 @@
 
 #include <algorithm>
 
+#include "portico/api/cpu_pool.hpp"
 #include "portico/api/domains.hpp"
 #include "portico/api/envelope.hpp"
 #include "portico/api/frontend.hpp"
@@ -196,13 +197,18 @@ struct GeneratedKey {
   std::optional<std::string> private_key_pem;
 };
 
-core::Result<GeneratedKey> prepare_key(core::CertificateRequest& request,
-                                       const core::Capabilities& capabilities) {
-  if (!request.csr.empty() || !capabilities.accepts_csr) return GeneratedKey{};
-  auto made = core::pki::generate_key_and_csr(request.names(), core::pki::KeyType::rsa2048);
-  if (!made) return made.error();
+net::awaitable<core::Result<GeneratedKey>> prepare_key(Services& services,
+                                                       core::CertificateRequest& request,
+                                                       const core::Capabilities& capabilities) {
+  if (!request.csr.empty() || !capabilities.accepts_csr) co_return GeneratedKey{};
+  const std::vector<std::string> names = request.names();
+  auto generate = [&names] {
+    return core::pki::generate_key_and_csr(names, core::pki::KeyType::rsa2048);
+  };
+  auto made = co_await run_on_cpu_pool(services.cpu_pool, generate);
+  if (!made) co_return made.error();
   request.csr = made->csr_pem;
-  return GeneratedKey{std::move(made->private_key_pem)};
+  co_return GeneratedKey{std::move(made->private_key_pem)};
 }
 
 // What a new certificate order (or a renewal) is billed as: the first of its routing products
@@ -317,7 +323,7 @@ net::awaitable<server::Response> place_order(Services& services, RequestContext&
         core::CertificateAuthority& authority = *instance.certificate_authority();
         if (!partner_key) {
           request.csr.clear();
-          auto key = prepare_key(request, authority.capabilities());
+          auto key = co_await prepare_key(services, request, authority.capabilities());
           if (!key) co_return key.error();
           generated = key->private_key_pem;
         }
@@ -581,7 +587,7 @@ net::awaitable<server::Response> reissue_certificate(Services& services, Request
   }
   std::optional<std::string> sealed;
   const bool partner_key = !request.csr.empty();
-  auto key = prepare_key(request, capabilities);
+  auto key = co_await prepare_key(services, request, capabilities);
   if (!key) co_return error_response(context.request_id, key.error());
   if (key->private_key_pem) {
     sealed = seal_private_key(services, step->record.id, *key->private_key_pem);

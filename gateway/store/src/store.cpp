@@ -176,7 +176,8 @@ class Store::Worker {
         detail::report_to(on_error_, error.what());
       }
       if (open) {
-        while (next < end && db_.in_transaction()) jobs[next++]->run_in_batch(db_, on_error_);
+        while (next < end && db_.in_transaction())
+          jobs[next++]->run_in_batch(db_, on_error_);
       } else {
         next = end;  // nothing ran: every job answers database_failed()
       }
@@ -378,7 +379,8 @@ Store::Store(Database writer, std::vector<Database> readers, int schema_version,
       applied_at_open_(std::move(applied_at_open)),
       writer_(std::make_unique<Worker>(std::move(writer), on_error_, /*group_commit=*/true)) {
   for (Database& reader : readers) {
-    readers_.push_back(std::make_unique<Worker>(std::move(reader), on_error_, /*group_commit=*/false));
+    readers_.push_back(
+        std::make_unique<Worker>(std::move(reader), on_error_, /*group_commit=*/false));
   }
 }
 

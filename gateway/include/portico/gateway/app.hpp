@@ -11,6 +11,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
 
 #include "portico/adapters/keyed_mutex.hpp"
 #include "portico/adapters/registry.hpp"
@@ -103,6 +104,8 @@ class App {
   const adapters::Registry& registry_;
   Dependencies dependencies_;
   boost::asio::io_context io_;
+  // One thread for CPU-heavy request work (private keys); after io_, so it is joined first.
+  boost::asio::thread_pool cpu_pool_{1};
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<adapters::Dependencies> adapter_dependencies_;
   server::Metrics metrics_;

@@ -4,6 +4,8 @@
 #include <memory>
 #include <string>
 
+#include <boost/asio/thread_pool.hpp>
+
 #include "portico/adapters/keyed_mutex.hpp"
 #include "portico/adapters/registry.hpp"
 #include "portico/config/config.hpp"
@@ -35,6 +37,8 @@ struct Services {
   const core::Secret& sealing_key;
   // API calls per key and day, written to the store by the usage flush job.
   UsageCounter& usage;
+  // For CPU-heavy work off the network threads (run_on_cpu_pool): generating private keys.
+  boost::asio::thread_pool& cpu_pool;
 };
 
 }  // namespace portico::api
