@@ -55,12 +55,12 @@ net::awaitable<core::Result<store::DomainRecord>> load_domain(const Services& se
   const Error missing = Error::not_found("Domain not found.", "id");
   if (!core::is_id(id, core::id_prefix::kDomain)) co_return missing;
   const Principal& partner = context.partner();
-  co_return co_await services.store.read<store::DomainRecord>(
-      [&](store::Database& db) -> core::Result<store::DomainRecord> {
-        auto found = store::domains::find(db, partner.partner_id, partner.livemode, id);
-        if (!found) return missing;
-        return std::move(*found);
-      });
+  auto find = [&](store::Database& db) -> core::Result<store::DomainRecord> {
+    auto found = store::domains::find(db, partner.partner_id, partner.livemode, id);
+    if (!found) return missing;
+    return std::move(*found);
+  };
+  co_return co_await services.store.read_point<store::DomainRecord>(find);
 }
 
 // The customer named in a body must be one of the caller's.

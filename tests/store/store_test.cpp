@@ -368,5 +368,53 @@ TEST_F(StoreTest, HealthyUnlessTheWriterIsStuck) {
   EXPECT_TRUE(store->healthy());
 }
 
+TEST_F(StoreTest, ReadHereRunsOnTheCallersThreadAndSeesCommittedWrites) {
+  auto store = Store::open(options());
+  ASSERT_TRUE(store
+                  ->write_now<bool>([](Database& db) -> core::Result<bool> {
+                    return partners::insert(db, partner("ptn_1"));
+                  })
+                  .ok());
+  const std::thread::id caller = std::this_thread::get_id();
+  std::thread::id ran_on;
+  auto find = [&](Database& db) -> core::Result<std::string> {
+    ran_on = std::this_thread::get_id();
+    auto found = partners::find_by_id(db, "ptn_1");
+    if (!found) return core::Error::not_found("No such partner.");
+    return found->name;
+  };
+  auto here = store->read_here<std::string>(find);
+  ASSERT_TRUE(here.has_value());
+  ASSERT_TRUE(here->ok());
+  EXPECT_EQ(ran_on, caller);
+
+  // A later write is seen by the next read on the same (kept) connection.
+  ASSERT_TRUE(store
+                  ->write_now<core::Ok>([](Database& db) -> core::Result<core::Ok> {
+                    db.exec("DELETE FROM partners");
+                    return core::Ok{};
+                  })
+                  .ok());
+  auto gone = store->read_here<std::string>(find);
+  ASSERT_TRUE(gone.has_value());
+  ASSERT_FALSE(gone->ok());
+  EXPECT_EQ(gone->error().code, "not_found");  // the work's own error, unchanged
+
+  // Another store on another file, from the same thread: its own connection.
+  TempDir other;
+  StoreOptions second = options();
+  second.path = other.file("second.db");
+  auto store2 = Store::open(second);
+  ASSERT_TRUE(store2
+                  ->write_now<bool>([](Database& db) -> core::Result<bool> {
+                    return partners::insert(db, partner("ptn_1"));
+                  })
+                  .ok());
+  auto in_second = store2->read_here<std::string>(find);
+  ASSERT_TRUE(in_second.has_value());
+  EXPECT_TRUE(in_second->ok());
+  EXPECT_TRUE(errors().empty());
+}
+
 }  // namespace
 }  // namespace portico::store

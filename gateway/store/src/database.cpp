@@ -1,5 +1,8 @@
 #include "portico/store/database.hpp"
 
+#include <functional>
+#include <string>
+#include <unordered_map>
 #include <utility>
 
 #include <sqlite3.h>
@@ -18,6 +21,53 @@ constexpr int kBusyTimeoutMs = 5000;
 
 }  // namespace
 
+// Compiled statements of one connection by SQL text, each lent to one Statement at a time.
+// Bounded, so SQL built at run time cannot grow it without end.
+class StatementCache {
+ public:
+  static constexpr std::size_t kMaxEntries = 512;
+
+  ~StatementCache() {
+    for (auto& [sql, entry] : entries_)
+      sqlite3_finalize(entry.statement);
+  }
+
+  // A cached statement that is not lent, else null.
+  sqlite3_stmt* lend(std::string_view sql) {
+    const auto found = entries_.find(sql);
+    if (found == entries_.end() || found->second.lent) return nullptr;
+    found->second.lent = true;
+    return found->second.statement;
+  }
+  // Keeps a new statement (lent at once) unless full or the SQL is there already.
+  bool keep(std::string_view sql, sqlite3_stmt* statement) {
+    if (entries_.size() >= kMaxEntries || entries_.contains(sql)) return false;
+    entries_.emplace(std::string(sql), Entry{statement, true});
+    return true;
+  }
+  void give_back(sqlite3_stmt* statement) {
+    sqlite3_reset(statement);
+    sqlite3_clear_bindings(statement);
+    const auto found = entries_.find(std::string_view(sqlite3_sql(statement)));
+    if (found != entries_.end() && found->second.statement == statement) {
+      found->second.lent = false;
+    }
+  }
+
+ private:
+  struct Entry {
+    sqlite3_stmt* statement;
+    bool lent;
+  };
+  struct Hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view text) const {
+      return std::hash<std::string_view>{}(text);
+    }
+  };
+  std::unordered_map<std::string, Entry, Hash, std::equal_to<>> entries_;
+};
+
 std::int64_t unix_millis(core::TimePoint at) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(at.time_since_epoch()).count();
 }
@@ -30,19 +80,31 @@ core::TimePoint from_unix_millis(std::int64_t millis) {
 
 Statement::Statement(Statement&& other) noexcept
     : db_(std::exchange(other.db_, nullptr)),
-      statement_(std::exchange(other.statement_, nullptr)) {}
+      statement_(std::exchange(other.statement_, nullptr)),
+      cache_(std::exchange(other.cache_, nullptr)) {}
 
 Statement& Statement::operator=(Statement&& other) noexcept {
   if (this != &other) {
-    sqlite3_finalize(statement_);
+    release();
     db_ = std::exchange(other.db_, nullptr);
     statement_ = std::exchange(other.statement_, nullptr);
+    cache_ = std::exchange(other.cache_, nullptr);
   }
   return *this;
 }
 
 Statement::~Statement() {
-  sqlite3_finalize(statement_);
+  release();
+}
+
+void Statement::release() {
+  if (statement_ == nullptr) return;
+  if (cache_ != nullptr) {
+    cache_->give_back(statement_);  // reset: it holds no read snapshot open
+  } else {
+    sqlite3_finalize(statement_);
+  }
+  statement_ = nullptr;
 }
 
 void Statement::check(int rc) const {
@@ -146,15 +208,21 @@ Database Database::open(const std::string& path, bool read_only) {
   return database;
 }
 
+Database::Database(sqlite3* db, bool read_only)
+    : db_(db), cache_(std::make_unique<StatementCache>()), read_only_(read_only) {}
+
 Database::Database(Database&& other) noexcept
     : db_(std::exchange(other.db_, nullptr)),
+      cache_(std::move(other.cache_)),
       read_only_(other.read_only_),
       outbox_changed_(std::exchange(other.outbox_changed_, false)) {}
 
 Database& Database::operator=(Database&& other) noexcept {
   if (this != &other) {
+    cache_.reset();
     sqlite3_close_v2(db_);
     db_ = std::exchange(other.db_, nullptr);
+    cache_ = std::move(other.cache_);
     read_only_ = other.read_only_;
     outbox_changed_ = std::exchange(other.outbox_changed_, false);
   }
@@ -162,11 +230,20 @@ Database& Database::operator=(Database&& other) noexcept {
 }
 
 Database::~Database() {
+  cache_.reset();
   // close_v2: statements still alive keep the connection until they are finalized.
   sqlite3_close_v2(db_);
 }
 
 void Database::exec(std::string_view sql) {
+  // The hot ones (BEGIN IMMEDIATE, SAVEPOINT, COMMIT) are single statements: run them compiled
+  // once, from the cache.
+  if (sql.find(';') == std::string_view::npos) {
+    Statement statement = prepare(sql);
+    while (statement.step()) {
+    }
+    return;
+  }
   const std::string text(sql);
   char* message = nullptr;
   const int rc = sqlite3_exec(db_, text.c_str(), nullptr, nullptr, &message);
@@ -178,10 +255,11 @@ void Database::exec(std::string_view sql) {
 }
 
 Statement Database::prepare(std::string_view sql) {
+  if (sqlite3_stmt* cached = cache_->lend(sql)) return Statement(db_, cached, cache_.get());
   sqlite3_stmt* statement = nullptr;
   const char* tail = nullptr;
-  const int rc =
-      sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &statement, &tail);
+  const int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()),
+                                    SQLITE_PREPARE_PERSISTENT, &statement, &tail);
   if (rc != SQLITE_OK) fail(db_, rc);
   Statement prepared(db_, statement);
   // One statement only: a second one would be silently ignored.
@@ -189,6 +267,8 @@ Statement Database::prepare(std::string_view sql) {
   if (statement == nullptr || rest.find_first_not_of(" \t\r\n;") != std::string_view::npos) {
     throw StoreError("prepare() takes exactly one SQL statement");
   }
+  // Keyed by SQLite's copy of the text, which give_back looks up again.
+  if (cache_->keep(sqlite3_sql(statement), statement)) prepared.cache_ = cache_.get();
   return prepared;
 }
 
@@ -198,6 +278,10 @@ std::int64_t Database::changes() const {
 
 std::int64_t Database::last_insert_rowid() const {
   return sqlite3_last_insert_rowid(db_);
+}
+
+void Database::set_busy_timeout(std::chrono::milliseconds timeout) {
+  sqlite3_busy_timeout(db_, static_cast<int>(timeout.count()));
 }
 
 bool Database::in_transaction() const {

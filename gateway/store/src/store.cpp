@@ -7,10 +7,12 @@
 #include <set>
 #include <system_error>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
+#include <sqlite3.h>
 
 namespace portico::store {
 
@@ -367,14 +369,20 @@ std::unique_ptr<Store> Store::open(StoreOptions options) {
   std::vector<Database> readers;
   for (int i = 0; i < options.readers; ++i)
     readers.push_back(Database::open(options.path, true));
-  return std::unique_ptr<Store>(new Store(std::move(writer), std::move(readers), migrated.version,
-                                          std::move(migrated.applied),
+  return std::unique_ptr<Store>(new Store(options.path, std::move(writer), std::move(readers),
+                                          migrated.version, std::move(migrated.applied),
                                           std::move(options.on_error)));
 }
 
-Store::Store(Database writer, std::vector<Database> readers, int schema_version,
+namespace {
+std::atomic<std::uint64_t> next_store_id{1};
+}  // namespace
+
+Store::Store(std::string path, Database writer, std::vector<Database> readers, int schema_version,
              std::vector<int> applied_at_open, ErrorSink on_error)
-    : on_error_(std::move(on_error)),
+    : path_(std::move(path)),
+      id_(next_store_id.fetch_add(1)),
+      on_error_(std::move(on_error)),
       schema_version_(schema_version),
       applied_at_open_(std::move(applied_at_open)),
       writer_(std::make_unique<Worker>(std::move(writer), on_error_, /*group_commit=*/true)) {
@@ -400,6 +408,34 @@ void Store::enqueue(detail::Access access, std::unique_ptr<detail::Job> job) {
     if (reader->pending() < least_busy->pending()) least_busy = reader.get();
   }
   least_busy->post(std::move(job));
+}
+
+Store::HereOutcome Store::run_here(const std::function<bool(Database&)>& body) {
+  // One connection per thread and store; a store's id is never reused, so a connection of a
+  // destroyed store is never taken for a new one at the same address.
+  thread_local std::unordered_map<std::uint64_t, Database> connections;
+  auto found = connections.find(id_);
+  try {
+    if (found == connections.end()) {
+      Database db = Database::open(path_, /*read_only=*/true);
+      db.set_busy_timeout(std::chrono::milliseconds(0));
+      found = connections.emplace(id_, std::move(db)).first;
+    }
+    Database& db = found->second;
+    detail::roll_back_if_open(db, on_error_);
+    db.exec("BEGIN");
+    body(db);
+    db.exec("COMMIT");
+    return HereOutcome::done;
+  } catch (const StoreError& error) {
+    if (found != connections.end()) detail::roll_back_if_open(found->second, on_error_);
+    if ((error.code() & 0xff) == SQLITE_BUSY) return HereOutcome::busy;
+    report(error.what());
+  } catch (const std::exception& error) {
+    if (found != connections.end()) detail::roll_back_if_open(found->second, on_error_);
+    report(error.what());
+  }
+  return HereOutcome::failed;
 }
 
 void Store::set_outbox_listener(std::function<void()> listener) {
