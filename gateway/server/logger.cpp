@@ -1,5 +1,6 @@
 #include "portico/server/logger.hpp"
 
+#include <chrono>
 #include <cstdio>
 #include <string>
 
@@ -44,15 +45,44 @@ void append_value(std::string& line, std::string_view value) {
 }
 }  // namespace
 
-// stderr is unbuffered: the line and its newline go out in one write(2), so lines from several
-// processes sharing the file never interleave and a request costs one system call.
-Logger::Logger()
-    : sink_([](std::string_view line) {
-        thread_local std::string out;
-        out.assign(line);
-        out += '\n';
-        std::fwrite(out.data(), 1, out.size(), stderr);
-      }) {}
+constexpr auto kFlushInterval = std::chrono::milliseconds(5);
+constexpr std::size_t kMaxBuffered = 1 << 20;  // beyond this a request writes them itself
+
+Logger::Logger() : flusher_([this] { flush_loop(); }) {}
+
+Logger::~Logger() {
+  if (!flusher_.joinable()) return;
+  {
+    const std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  stop_.notify_one();
+  flusher_.join();
+}
+
+void Logger::flush_loop() {
+  std::string lines;
+  std::unique_lock lock(mutex_);
+  while (true) {
+    stop_.wait_for(lock, kFlushInterval, [this] { return stopping_; });
+    const bool last = stopping_;
+    write_out(lock, lines);
+    if (last) return;
+    lock.lock();
+  }
+}
+
+void Logger::write_out(std::unique_lock<std::mutex>& lock, std::string& lines) {
+  lines.clear();
+  lines.swap(buffered_);
+  // Taken before mutex_ is let go, so batches reach stderr in the order they were taken; the
+  // threads logging meanwhile only append.
+  const std::lock_guard writing(write_mutex_);
+  lock.unlock();
+  // stderr is unbuffered: one fwrite is one write(2) (short writes aside), so lines from
+  // several processes sharing the file never interleave.
+  if (!lines.empty()) std::fwrite(lines.data(), 1, lines.size(), stderr);
+}
 
 void Logger::write(std::string_view level, std::string_view message, Fields fields) {
   std::string line = "level=";
@@ -65,8 +95,17 @@ void Logger::write(std::string_view level, std::string_view message, Fields fiel
     line += '=';
     append_value(line, value);
   }
-  std::lock_guard lock(mutex_);
-  sink_(line);
+  std::unique_lock lock(mutex_);
+  if (sink_) {
+    sink_(line);
+    return;
+  }
+  buffered_ += line;
+  buffered_ += '\n';
+  if (level != "info" || buffered_.size() > kMaxBuffered) {
+    std::string lines;
+    write_out(lock, lines);
+  }
 }
 
 }  // namespace portico::server
