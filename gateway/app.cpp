@@ -6,8 +6,6 @@
 #include <iterator>
 #include <unistd.h>
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 
@@ -139,7 +137,11 @@ App::App(config::Config config, const adapters::Registry& registry, Dependencies
                                }});
 
   // Every supplier exchange lands in the audit trail, redacted by the client, written off the
-  // network threads.
+  // network threads, in batches.
+  audit_ = std::make_unique<store::AuditWriter>(
+      *store_, io_.get_executor(), [log = dependencies_.log](std::size_t lost) {
+        log->error("audit write failed", {{"entries", std::to_string(lost)}});
+      });
   adapter_dependencies_ = std::make_unique<adapters::Dependencies>(adapters::Dependencies{
       .executor = io_.get_executor(),
       .clock = *dependencies_.clock,
@@ -164,17 +166,7 @@ App::App(config::Config config, const adapters::Registry& registry, Dependencies
         core::json::write(out, "response", exchange.response_text);
         out.EndObject();
         entry.detail_json.assign(buffer.GetString(), buffer.GetSize());
-        net::co_spawn(
-            io_,
-            [this, entry = std::move(entry)]() -> net::awaitable<void> {
-              auto written =
-                  co_await store_->write<core::Ok>([&entry](store::Database& db) -> core::Status {
-                    store::audit::append(db, entry);
-                    return core::Ok{};
-                  });
-              if (!written) dependencies_.log->error("audit write failed");
-            },
-            net::detached);
+        audit_->append(std::move(entry));
       }});
   // Before anything serves: what the last process left unfinished waits for the reconciler.
   jobs::Reconciler::recover(*store_, dependencies_.clock->now(), *dependencies_.log);
@@ -411,6 +403,7 @@ void App::run(bool handle_signals) {
   // The calls of the last requests: nothing runs on io_ any more, so a blocking write is safe.
   const std::shared_ptr<Generation> last = current();
   (void)last->usage_flush->write_now();
+  audit_->write_now();
   stop_signals.reset();
   reload_signal_.reset();
   for (auto& [name, instance] : last->providers)

@@ -14,6 +14,7 @@
 #include <boost/asio/use_future.hpp>
 #include <gtest/gtest.h>
 
+#include "portico/store/audit_writer.hpp"
 #include "portico/store/repositories.hpp"
 #include "portico/store/store.hpp"
 
@@ -305,6 +306,49 @@ TEST(StoreAsyncTest, QueuedWritesCommitTogetherAndFailAlone) {
     const int i = std::stoi(id.substr(4));
     EXPECT_TRUE(i % 10 != 3 && i % 10 != 6 && i % 10 != 9) << id << " should have been rolled back";
   }
+}
+
+// The audit trail's batches: every entry lands, those appended while a write is in flight go
+// with the next one, and what is still queued when the executor stopped is written by write_now.
+TEST(StoreAsyncTest, AuditEntriesAllLandInBatches) {
+  TempDir dir;
+  auto store = open_store(dir);
+  const auto entry = [](int i) {
+    return AuditEntry{.at = kStart,
+                      .request_id = "req_" + std::to_string(i % 3),
+                      .partner_id = {},
+                      .actor = "supplier:test",
+                      .action = "supplier.call",
+                      .target = "GET /" + std::to_string(i),
+                      .detail_json = "{}"};
+  };
+  std::size_t lost = 0;
+  asio::io_context io;
+  AuditWriter audit(*store, io.get_executor(), [&](std::size_t n) { lost += n; });
+  std::vector<std::thread> appenders;
+  for (int t = 0; t < 4; ++t) {
+    appenders.emplace_back([&, t] {
+      for (int i = 0; i < 50; ++i)
+        audit.append(entry(t * 50 + i));
+    });
+  }
+  for (auto& appender : appenders)
+    appender.join();
+  io.run();                  // the drain started by the first append writes them all, then returns
+  asio::io_context stopped;  // never run: nothing drains, write_now must
+  AuditWriter late(*store, stopped.get_executor(), [&](std::size_t n) { lost += n; });
+  late.append(entry(200));
+  late.append(entry(201));
+  late.write_now();
+
+  EXPECT_EQ(lost, 0u);
+  auto counted = store->read_now<std::int64_t>([](Database& db) -> core::Result<std::int64_t> {
+    Statement query = db.prepare("SELECT COUNT(DISTINCT target) FROM audit_log");
+    query.step();
+    return query.column_int64(0);
+  });
+  ASSERT_TRUE(counted.ok());
+  EXPECT_EQ(counted.value(), 202);
 }
 
 }  // namespace

@@ -102,10 +102,10 @@ net::awaitable<core::Result<std::vector<IdentifiedRecord>>> read_zone(
   for (const auto& record : *records)
     fingerprints.push_back(fingerprint(record, domain.domain.name));
   // A read first: the usual case knows every record and writes nothing.
-  auto ids = co_await services.store.read<std::vector<std::string>>(
-      [&](store::Database& db) -> core::Result<std::vector<std::string>> {
-        return store::dns_records::known_ids(db, domain.id, fingerprints);
-      });
+  auto known = [&](store::Database& db) -> core::Result<std::vector<std::string>> {
+    return store::dns_records::known_ids(db, domain.id, fingerprints);
+  };
+  auto ids = co_await services.store.read_point<std::vector<std::string>>(known);
   if (!ids) co_return ids.error();
   if (std::find(ids->begin(), ids->end(), std::string()) != ids->end()) {
     ids = co_await services.store.write<std::vector<std::string>>(

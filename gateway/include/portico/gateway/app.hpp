@@ -29,6 +29,7 @@
 #include "portico/server/http_server.hpp"
 #include "portico/server/logger.hpp"
 #include "portico/server/metrics.hpp"
+#include "portico/store/audit_writer.hpp"
 #include "portico/store/store.hpp"
 
 namespace portico::gateway {
@@ -107,6 +108,7 @@ class App {
   // One thread for CPU-heavy request work (private keys); after io_, so it is joined first.
   boost::asio::thread_pool cpu_pool_{1};
   std::unique_ptr<store::Store> store_;
+  std::unique_ptr<store::AuditWriter> audit_;  // after store_: destroyed before it
   std::unique_ptr<adapters::Dependencies> adapter_dependencies_;
   server::Metrics metrics_;
   adapters::KeyedMutex domain_locks_;
