@@ -2,8 +2,11 @@
 
 #include <utility>
 
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
 
 namespace portico::store {
 
@@ -38,7 +41,14 @@ std::vector<AuditEntry> AuditWriter::take() {
 }
 
 boost::asio::awaitable<void> AuditWriter::drain() {
-  for (std::vector<AuditEntry> batch = take(); !batch.empty(); batch = take()) {
+  boost::asio::steady_timer linger(executor_);
+  while (true) {
+    // Waiting a moment lets the calls of that moment share one write (and one fsync), where a
+    // lone request would pay a durable commit of its own for each supplier call it made.
+    linger.expires_after(kLinger);
+    co_await linger.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
+    std::vector<AuditEntry> batch = take();
+    if (batch.empty()) co_return;
     auto written =
         co_await store_.write<core::Ok>([&batch](Database& db) { return append_all(db, batch); });
     if (!written && on_failure_) on_failure_(batch.size());

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <functional>
 #include <mutex>
@@ -14,10 +15,13 @@
 namespace portico::store {
 
 // Appends audit entries (one per supplier call) in batches: entries queue here and a single
-// write at a time takes every entry queued meanwhile, so a burst of supplier calls costs the
-// writer one job, not one each. Nobody waits for an audit entry, so none waits for a batch.
+// write at a time takes every entry queued meanwhile, at most one write per kLinger, so a
+// burst of supplier calls costs the writer one job and one fsync, not one each. Nobody waits
+// for an audit entry: one is readable (GET /admin/audit) about kLinger after its call.
 class AuditWriter {
  public:
+  static constexpr std::chrono::milliseconds kLinger{50};
+
   // `on_failure` is told how many entries a failed write lost (the Store reported why).
   AuditWriter(Store& store, boost::asio::any_io_executor executor,
               std::function<void(std::size_t lost)> on_failure);
