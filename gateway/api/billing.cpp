@@ -157,11 +157,13 @@ std::string format_amount(std::int64_t minor, std::string_view currency) {
 
 void UsageCounter::count(const Principal& principal, core::TimePoint now) {
   Key key{principal.key_id, utc_day(now)};
-  std::lock_guard lock(mutex_);
-  Count& count = counts_[std::move(key)];
-  count.partner_id = principal.partner_id;
-  count.livemode = principal.livemode;
-  ++count.calls;
+  const std::lock_guard lock(mutex_);
+  auto [entry, inserted] = counts_.try_emplace(std::move(key));
+  if (inserted) {
+    entry->second.partner_id = principal.partner_id;
+    entry->second.livemode = principal.livemode;
+  }
+  ++entry->second.calls;
 }
 
 std::vector<store::UsageIncrement> UsageCounter::take() {

@@ -7,9 +7,23 @@ namespace portico::server {
 void Metrics::observe(std::string_view listener, std::string_view method, std::string_view route,
                       unsigned status, std::chrono::nanoseconds duration) {
   const double seconds = std::chrono::duration<double>(duration).count();
-  std::lock_guard lock(mutex_);
-  ++requests_[{std::string(listener), std::string(method), std::string(route), status}];
-  Histogram& histogram = latency_[{std::string(listener), std::string(method), std::string(route)}];
+  const std::lock_guard lock(mutex_);
+  const auto request_key = std::make_tuple(listener, method, route, status);
+  auto counted = requests_.find(request_key);
+  if (counted == requests_.end()) {
+    counted = requests_
+                  .emplace(std::make_tuple(std::string(listener), std::string(method),
+                                           std::string(route), status),
+                           0)
+                  .first;
+  }
+  ++counted->second;
+  const auto route_key = std::make_tuple(listener, method, route);
+  auto observed = latency_.find(route_key);
+  if (observed == latency_.end()) {
+    observed = latency_.emplace(RouteKey(listener, method, route), Histogram{}).first;
+  }
+  Histogram& histogram = observed->second;
   for (std::size_t i = 0; i < kBuckets.size(); ++i) {
     if (seconds <= kBuckets[i]) ++histogram.counts[i];
   }

@@ -3,6 +3,7 @@
 #include <array>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <string>
@@ -33,8 +34,11 @@ class Metrics {
   using RouteKey = std::tuple<std::string, std::string, std::string>;  // listener, method, route
 
   mutable std::mutex mutex_;
-  std::map<std::tuple<std::string, std::string, std::string, unsigned>, std::uint64_t> requests_;
-  std::map<RouteKey, Histogram> latency_;
+  // Transparent, so a request looks its counters up by string_views and allocates nothing
+  // but the first time a route is seen.
+  std::map<std::tuple<std::string, std::string, std::string, unsigned>, std::uint64_t, std::less<>>
+      requests_;
+  std::map<RouteKey, Histogram, std::less<>> latency_;
 };
 
 }  // namespace portico::server
