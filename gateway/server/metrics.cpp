@@ -8,17 +8,13 @@ void Metrics::observe(std::string_view listener, std::string_view method, std::s
                       unsigned status, std::chrono::nanoseconds duration) {
   const double seconds = std::chrono::duration<double>(duration).count();
   const std::lock_guard lock(mutex_);
-  const auto request_key = std::make_tuple(listener, method, route, status);
+  const RequestView request_key(listener, method, route, status);
   auto counted = requests_.find(request_key);
   if (counted == requests_.end()) {
-    counted = requests_
-                  .emplace(std::make_tuple(std::string(listener), std::string(method),
-                                           std::string(route), status),
-                           0)
-                  .first;
+    counted = requests_.emplace(RequestKey(listener, method, route, status), 0).first;
   }
   ++counted->second;
-  const auto route_key = std::make_tuple(listener, method, route);
+  const RouteView route_key(listener, method, route);
   auto observed = latency_.find(route_key);
   if (observed == latency_.end()) {
     observed = latency_.emplace(RouteKey(listener, method, route), Histogram{}).first;

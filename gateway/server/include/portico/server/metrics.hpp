@@ -7,6 +7,7 @@
 #include <map>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <tuple>
 
 namespace portico::server {
@@ -32,13 +33,32 @@ class Metrics {
     double sum = 0;
   };
   using RouteKey = std::tuple<std::string, std::string, std::string>;  // listener, method, route
+  using RequestKey = std::tuple<std::string, std::string, std::string, unsigned>;  // + status
+
+  using RouteView = std::tuple<std::string_view, std::string_view, std::string_view>;
+  using RequestView = std::tuple<std::string_view, std::string_view, std::string_view, unsigned>;
+
+  // Orders keys and their string_view forms alike, so a request looks its counters up without
+  // allocating; only the first request of a route and status makes the strings.
+  struct ViewLess {
+    using is_transparent = void;
+    static RouteView view(const RouteKey& key) {
+      return {std::get<0>(key), std::get<1>(key), std::get<2>(key)};
+    }
+    static RequestView view(const RequestKey& key) {
+      return {std::get<0>(key), std::get<1>(key), std::get<2>(key), std::get<3>(key)};
+    }
+    static const RouteView& view(const RouteView& key) { return key; }
+    static const RequestView& view(const RequestView& key) { return key; }
+    template <typename A, typename B>
+    bool operator()(const A& a, const B& b) const {
+      return view(a) < view(b);
+    }
+  };
 
   mutable std::mutex mutex_;
-  // Transparent, so a request looks its counters up by string_views and allocates nothing
-  // but the first time a route is seen.
-  std::map<std::tuple<std::string, std::string, std::string, unsigned>, std::uint64_t, std::less<>>
-      requests_;
-  std::map<RouteKey, Histogram, std::less<>> latency_;
+  std::map<RequestKey, std::uint64_t, ViewLess> requests_;
+  std::map<RouteKey, Histogram, ViewLess> latency_;
 };
 
 }  // namespace portico::server
