@@ -73,6 +73,38 @@ std::int64_t count_partners(Store& store) {
   return result.ok() ? result.value() : -1;
 }
 
+// Keeps the store's writer busy with a write that waits until release(), so that the writes
+// submitted meanwhile queue up behind it.
+class WriterHold {
+ public:
+  explicit WriterHold(Store& store)
+      : thread_([this, &store] {
+          auto result = store.write_now<core::Ok>([this](Database&) -> core::Result<core::Ok> {
+            started_.set_value();
+            released_.wait();
+            return core::Ok{};
+          });
+          EXPECT_TRUE(result.ok());
+        }) {
+    started_.get_future().wait();
+  }
+  WriterHold(const WriterHold&) = delete;
+  WriterHold& operator=(const WriterHold&) = delete;
+  ~WriterHold() {
+    if (thread_.joinable()) release();
+  }
+  void release() {
+    release_.set_value();
+    thread_.join();
+  }
+
+ private:
+  std::promise<void> started_;
+  std::promise<void> release_;
+  std::future<void> released_ = release_.get_future();
+  std::thread thread_;  // last: starts once the promises exist
+};
+
 // The guard against GCC 12's double destruction of temporaries in co_await expressions.
 struct OwningWork {
   std::string id;
@@ -186,18 +218,7 @@ TEST(StoreAsyncTest, ConcurrentWritesFromManyCoroutinesAllLand) {
 TEST(StoreAsyncTest, DestroyingTheStoreRunsEveryQueuedWrite) {
   TempDir dir;
   auto store = open_store(dir);
-  // Hold the writer so the coroutines' writes queue up behind it.
-  std::promise<void> started;
-  std::promise<void> release;
-  std::thread blocker([&, released = release.get_future()]() mutable {
-    auto result = store->write_now<core::Ok>([&](Database&) -> core::Result<core::Ok> {
-      started.set_value();
-      released.wait();
-      return core::Ok{};
-    });
-    EXPECT_TRUE(result.ok());
-  });
-  started.get_future().wait();
+  WriterHold hold(*store);  // the coroutines' writes queue up behind it
 
   asio::io_context io;
   constexpr int kWrites = 20;
@@ -217,8 +238,7 @@ TEST(StoreAsyncTest, DestroyingTheStoreRunsEveryQueuedWrite) {
   io.poll();  // every coroutine runs up to its co_await: all writes are queued
   EXPECT_EQ(delivered, 0);
 
-  release.set_value();
-  blocker.join();
+  hold.release();
   store.reset();  // must drain the queue, not drop it
   io.run();       // the results were delivered to our executor
   EXPECT_EQ(delivered, kWrites);
@@ -232,17 +252,7 @@ TEST(StoreAsyncTest, DestroyingTheStoreRunsEveryQueuedWrite) {
 TEST(StoreAsyncTest, QueuedWritesCommitTogetherAndFailAlone) {
   TempDir dir;
   auto store = open_store(dir);
-  std::promise<void> started;
-  std::promise<void> release;
-  std::thread blocker([&, released = release.get_future()]() mutable {
-    auto result = store->write_now<core::Ok>([&](Database&) -> core::Result<core::Ok> {
-      started.set_value();
-      released.wait();
-      return core::Ok{};
-    });
-    EXPECT_TRUE(result.ok());
-  });
-  started.get_future().wait();
+  WriterHold hold(*store);
 
   // What another connection sees while the last write of the batch runs: none of the batch yet.
   Database outside = Database::open(dir.file("async.db"), /*read_only=*/true);
@@ -274,9 +284,8 @@ TEST(StoreAsyncTest, QueuedWritesCommitTogetherAndFailAlone) {
         },
         asio::detached);
   }
-  io.poll();  // all forty are queued behind the blocker
-  release.set_value();
-  blocker.join();
+  io.poll();  // all forty are queued behind the held write
+  hold.release();
   io.run();
 
   EXPECT_EQ(seen_outside, 0);  // one transaction: nothing of it was visible before its COMMIT
@@ -325,8 +334,10 @@ TEST(StoreAsyncTest, AuditEntriesAllLandInBatches) {
   std::size_t lost = 0;
   asio::io_context io;
   AuditWriter audit(*store, io.get_executor(), [&](std::size_t n) { lost += n; });
+  constexpr int kAppenders = 4;
   std::vector<std::thread> appenders;
-  for (int t = 0; t < 4; ++t) {
+  appenders.reserve(kAppenders);
+  for (int t = 0; t < kAppenders; ++t) {
     appenders.emplace_back([&, t] {
       for (int i = 0; i < 50; ++i)
         audit.append(entry(t * 50 + i));
