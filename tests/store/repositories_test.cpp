@@ -175,6 +175,13 @@ TEST_F(RepositoriesTest, ApiKeysInsertFindRevokeAndList) {
   EXPECT_EQ(found->created_at, at(2));
   EXPECT_FALSE(found->revoked_at.has_value());
   EXPECT_FALSE(read([](Database& db) { return api_keys::find_by_hash(db, "\x00\xff"s); }));
+  const auto with_partner =
+      read([&](Database& db) { return api_keys::find_with_partner_by_hash(db, hash_2); });
+  ASSERT_TRUE(with_partner.has_value());
+  EXPECT_EQ(with_partner->key.id, "key_2");
+  EXPECT_EQ(with_partner->key.hash, hash_2);
+  EXPECT_EQ(with_partner->partner_name, "name-ptn_a");
+  EXPECT_FALSE(read([](Database& db) { return api_keys::find_with_partner_by_hash(db, "x"s); }));
 
   const auto by_id = read([](Database& db) { return api_keys::find_by_id(db, "key_1"); });
   ASSERT_TRUE(by_id.has_value());

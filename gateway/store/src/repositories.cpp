@@ -133,6 +133,15 @@ std::optional<ApiKeyRecord> find_by_hash(Database& db, std::string_view hash) {
   return find_one(query);
 }
 
+std::optional<KeyOfPartner> find_with_partner_by_hash(Database& db, std::string_view hash) {
+  Statement query = db.prepare(
+      "SELECT k.id, k.partner_id, k.prefix, k.hash, k.livemode, k.created_at, k.revoked_at, "
+      "p.name FROM api_keys k JOIN partners p ON p.id = k.partner_id WHERE k.hash = ?");
+  query.bind(1, Blob{hash});
+  if (!query.step()) return std::nullopt;
+  return KeyOfPartner{read_row(query), query.column_text(7)};
+}
+
 std::optional<ApiKeyRecord> find_by_id(Database& db, std::string_view id) {
   Statement query = db.prepare(std::string(kSelect) + "WHERE id = ?");
   query.bind(1, id);

@@ -97,6 +97,12 @@ namespace api_keys {
 void insert(Database& db, const ApiKeyRecord& key);
 // Revoked keys are found too: the caller checks revoked_at.
 std::optional<ApiKeyRecord> find_by_hash(Database& db, std::string_view hash);
+// The same with the name of the key's partner, in one statement: the lookup of every request.
+struct KeyOfPartner {
+  ApiKeyRecord key;
+  std::string partner_name;
+};
+std::optional<KeyOfPartner> find_with_partner_by_hash(Database& db, std::string_view hash);
 std::optional<ApiKeyRecord> find_by_id(Database& db, std::string_view id);
 // False if the key is unknown or already revoked (the first revocation time stays).
 bool revoke(Database& db, std::string_view id, core::TimePoint at);
