@@ -21,8 +21,14 @@ constexpr int kBusyTimeoutMs = 5000;
 
 }  // namespace
 
-// Compiled statements of one connection by SQL text, each lent to one Statement at a time.
-// Bounded, so SQL built at run time cannot grow it without end.
+// A compiled statement kept by its connection, lent to one Statement at a time.
+struct CachedStatement {
+  sqlite3_stmt* statement;
+  bool lent;
+};
+
+// Compiled statements of one connection by SQL text. Bounded, so SQL built at run time cannot
+// grow it without end.
 class StatementCache {
  public:
   static constexpr std::size_t kMaxEntries = 512;
@@ -32,40 +38,28 @@ class StatementCache {
       sqlite3_finalize(entry.statement);
   }
 
-  // A cached statement that is not lent, else null.
-  sqlite3_stmt* lend(std::string_view sql) {
+  // The cached statement of `sql` if it is not lent (now it is), else null.
+  CachedStatement* lend(std::string_view sql) {
     const auto found = entries_.find(sql);
     if (found == entries_.end() || found->second.lent) return nullptr;
     found->second.lent = true;
-    return found->second.statement;
+    return &found->second;
   }
-  // Keeps a new statement (lent at once) unless full or the SQL is there already.
-  bool keep(std::string_view sql, sqlite3_stmt* statement) {
-    if (entries_.size() >= kMaxEntries || entries_.contains(sql)) return false;
-    entries_.emplace(std::string(sql), Entry{statement, true});
-    return true;
-  }
-  void give_back(sqlite3_stmt* statement) {
-    sqlite3_reset(statement);
-    sqlite3_clear_bindings(statement);
-    const auto found = entries_.find(std::string_view(sqlite3_sql(statement)));
-    if (found != entries_.end() && found->second.statement == statement) {
-      found->second.lent = false;
-    }
+  // Keeps a new statement, lent at once; null when full or `sql` is there already.
+  CachedStatement* keep(std::string_view sql, sqlite3_stmt* statement) {
+    if (entries_.size() >= kMaxEntries || entries_.contains(sql)) return nullptr;
+    // Nodes of an unordered_map never move, so the entry's address stays valid.
+    return &entries_.emplace(std::string(sql), CachedStatement{statement, true}).first->second;
   }
 
  private:
-  struct Entry {
-    sqlite3_stmt* statement;
-    bool lent;
-  };
   struct Hash {
     using is_transparent = void;
     std::size_t operator()(std::string_view text) const {
       return std::hash<std::string_view>{}(text);
     }
   };
-  std::unordered_map<std::string, Entry, Hash, std::equal_to<>> entries_;
+  std::unordered_map<std::string, CachedStatement, Hash, std::equal_to<>> entries_;
 };
 
 std::int64_t unix_millis(core::TimePoint at) {
@@ -81,14 +75,14 @@ core::TimePoint from_unix_millis(std::int64_t millis) {
 Statement::Statement(Statement&& other) noexcept
     : db_(std::exchange(other.db_, nullptr)),
       statement_(std::exchange(other.statement_, nullptr)),
-      cache_(std::exchange(other.cache_, nullptr)) {}
+      cached_(std::exchange(other.cached_, nullptr)) {}
 
 Statement& Statement::operator=(Statement&& other) noexcept {
   if (this != &other) {
     release();
     db_ = std::exchange(other.db_, nullptr);
     statement_ = std::exchange(other.statement_, nullptr);
-    cache_ = std::exchange(other.cache_, nullptr);
+    cached_ = std::exchange(other.cached_, nullptr);
   }
   return *this;
 }
@@ -99,8 +93,11 @@ Statement::~Statement() {
 
 void Statement::release() {
   if (statement_ == nullptr) return;
-  if (cache_ != nullptr) {
-    cache_->give_back(statement_);  // reset: it holds no read snapshot open
+  if (cached_ != nullptr) {
+    // Reset, so it holds no read snapshot open, and back to its cache.
+    sqlite3_reset(statement_);
+    sqlite3_clear_bindings(statement_);
+    cached_->lent = false;
   } else {
     sqlite3_finalize(statement_);
   }
@@ -255,7 +252,7 @@ void Database::exec(std::string_view sql) {
 }
 
 Statement Database::prepare(std::string_view sql) {
-  if (sqlite3_stmt* cached = cache_->lend(sql)) return Statement(db_, cached, cache_.get());
+  if (CachedStatement* cached = cache_->lend(sql)) return Statement(db_, cached->statement, cached);
   sqlite3_stmt* statement = nullptr;
   const char* tail = nullptr;
   const int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()),
@@ -267,8 +264,7 @@ Statement Database::prepare(std::string_view sql) {
   if (statement == nullptr || rest.find_first_not_of(" \t\r\n;") != std::string_view::npos) {
     throw StoreError("prepare() takes exactly one SQL statement");
   }
-  // Keyed by SQLite's copy of the text, which give_back looks up again.
-  if (cache_->keep(sqlite3_sql(statement), statement)) prepared.cache_ = cache_.get();
+  prepared.cached_ = cache_->keep(sql, statement);
   return prepared;
 }
 
