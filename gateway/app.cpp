@@ -216,7 +216,8 @@ std::shared_ptr<App::Generation> App::build_generation(config::Config config,
                                                     .domain_locks = domain_locks_,
                                                     .sealing_key = sealing_key_,
                                                     .usage = usage_,
-                                                    .cpu_pool = cpu_pool_});
+                                                    .cpu_pool = cpu_pool_,
+                                                    .key_cache = key_cache_});
   api::Services& services = *generation->services;
   generation->domain_sync = std::make_unique<jobs::DomainSync>(services);
   generation->certificate_sync = std::make_unique<jobs::CertificateSync>(services);

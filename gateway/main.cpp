@@ -357,6 +357,7 @@ int keys_revoke_command(const Command& /*command*/, const Arguments& arguments,
   auto revoked = store->write_now<store::ApiKeyRecord>(
       [&](store::Database& db) { return admin::revoke_key(db, key_id, kCliActor, clock.now()); });
   if (!revoked) return refused(revoked.error());
+  store->key_revocations().add_one();  // committed: a running gateway reads its keys again
   std::cout << "revoked " << revoked->id << " (" << revoked->prefix << "...)\n";
   return 0;
 }

@@ -420,6 +420,7 @@ net::awaitable<Response> revoke_key_route(api::Services& services, RequestContex
   auto key = co_await services.store.write<store::ApiKeyRecord>(
       [&](store::Database& db) { return revoke_key(db, key_id, actor, services.clock.now()); });
   if (!key) co_return api::error_response(context.request_id, key.error());
+  services.store.key_revocations().add_one();  // committed: cached keys are read again
   co_return api::data_response(context.request_id, 200,
                                [&](core::json::Writer& out) { write_key(out, *key); });
 }

@@ -196,6 +196,9 @@ net::awaitable<core::Result<Principal>> Frontend::authenticate_partner(
     co_return Error::authentication("invalid_api_key", "The API key provided is not valid.");
   }
   const std::string hash = key_hash(token);
+  const core::TimePoint now = services_.clock.now();
+  const std::uint64_t revocations = services_.store.key_revocations().value();
+  if (auto cached = services_.key_cache.find(hash, revocations, now)) co_return std::move(*cached);
   auto lookup = [&hash](store::Database& db) -> core::Result<Principal> {
     const auto found = store::api_keys::find_with_partner_by_hash(db, hash);
     // Looked up by hash; the comparison below is constant-time as a second guard.
@@ -209,7 +212,9 @@ net::awaitable<core::Result<Principal>> Frontend::authenticate_partner(
     return Principal{key.partner_id, found->partner_name, key.id, key.prefix, key.livemode};
   };
   // Every request does this: on this thread (one indexed read), not behind a thread hop.
-  co_return co_await services_.store.read_point<Principal>(lookup);
+  auto principal = co_await services_.store.read_point<Principal>(lookup);
+  if (principal) services_.key_cache.remember(hash, *principal, revocations, now);
+  co_return principal;
 }
 
 core::Status Frontend::authenticate_admin(const server::Request& request) const {

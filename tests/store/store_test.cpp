@@ -111,6 +111,24 @@ TEST_F(StoreTest, OpenCreatesTheFileInWalModeAndRecordsMigrations) {
   }
 }
 
+TEST_F(StoreTest, KeyRevocationsAreCountedInAFileEveryOpenerSees) {
+  auto store = Store::open(options());
+  const std::string file = dir_.file("data/portico.db-revocations");
+  ASSERT_TRUE(std::filesystem::exists(file));
+  EXPECT_EQ(std::filesystem::file_size(file), 8U);
+  EXPECT_EQ(store->key_revocations().value(), 0U);
+  // Another store on the file, as the CLI opens it: its own mapping of the same counter.
+  auto other = Store::open(options());
+  other->key_revocations().add_one();
+  EXPECT_EQ(store->key_revocations().value(), 1U);
+  store->key_revocations().add_one();
+  EXPECT_EQ(other->key_revocations().value(), 2U);
+  // And it survives the processes: a gateway started later starts from the count.
+  other.reset();
+  store.reset();
+  EXPECT_EQ(Store::open(options())->key_revocations().value(), 2U);
+}
+
 TEST_F(StoreTest, ReopeningAppliesNothing) {
   Store::open(options()).reset();
   clock_.advance(std::chrono::hours(1));

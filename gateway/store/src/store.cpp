@@ -382,6 +382,7 @@ Store::Store(std::string path, Database writer, std::vector<Database> readers, i
              std::vector<int> applied_at_open, ErrorSink on_error)
     : path_(std::move(path)),
       id_(next_store_id.fetch_add(1)),
+      key_revocations_(path_ + "-revocations"),
       on_error_(std::move(on_error)),
       schema_version_(schema_version),
       applied_at_open_(std::move(applied_at_open)),

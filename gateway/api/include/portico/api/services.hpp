@@ -8,6 +8,7 @@
 
 #include "portico/adapters/keyed_mutex.hpp"
 #include "portico/adapters/registry.hpp"
+#include "portico/api/key_cache.hpp"
 #include "portico/config/config.hpp"
 #include "portico/core/clock.hpp"
 #include "portico/core/random.hpp"
@@ -39,6 +40,8 @@ struct Services {
   UsageCounter& usage;
   // For CPU-heavy work off the network threads (run_on_cpu_pool): generating private keys.
   boost::asio::thread_pool& cpu_pool;
+  // Valid API keys recently looked up (see KeyCache for how a revocation ends them).
+  KeyCache& key_cache;
 };
 
 }  // namespace portico::api

@@ -22,6 +22,7 @@
 #include "portico/core/clock.hpp"
 #include "portico/core/result.hpp"
 #include "portico/store/database.hpp"
+#include "portico/store/shared_counter.hpp"
 
 namespace portico::store {
 
@@ -244,6 +245,11 @@ class Store {
   // (Database::note_outbox_changed). Set it before any work is submitted; it must not block.
   void set_outbox_listener(std::function<void()> listener);
 
+  // Counts the API-key revocations committed by any process on this database (the file
+  // `<path>-revocations`), so a gateway's cache of valid keys sees one made by the CLI on its
+  // next request. Add one only after the revocation is committed.
+  SharedCounter& key_revocations() { return key_revocations_; }
+
   // The newest migration version, applied at open.
   int schema_version() const { return schema_version_; }
   // The versions this open applied, in order; empty when the database was up to date.
@@ -308,6 +314,7 @@ class Store {
 
   std::string path_;
   std::uint64_t id_;  // tells this store's thread-local connections from an earlier store's
+  SharedCounter key_revocations_;
   ErrorSink on_error_;
   int schema_version_;
   std::vector<int> applied_at_open_;
