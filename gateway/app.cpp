@@ -12,6 +12,7 @@
 #include "portico/admin/routes.hpp"
 #include "portico/api/handlers.hpp"
 #include "portico/core/crypto.hpp"
+#include "portico/http/request_scope.hpp"
 #include "portico/store/repositories.hpp"
 
 namespace portico::gateway {
@@ -192,6 +193,10 @@ std::unique_ptr<server::HttpServer> App::make_server(const config::ListenAddress
         const std::shared_ptr<Generation> generation = current();
         return (admin ? generation->admin_frontend : generation->api_frontend)
             ->reject(status, code, message);
+      },
+      // Each connection runs in a request scope that its requests name in turn (Frontend).
+      [](net::any_io_executor strand) -> net::any_io_executor {
+        return portico::http::RequestScope(std::move(strand), std::make_shared<std::string>());
       });
   server->listen(listen.host, listen.port);
   return server;

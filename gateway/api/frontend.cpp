@@ -2,7 +2,6 @@
 
 #include <charconv>
 
-#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/http/field.hpp>
@@ -115,12 +114,14 @@ net::awaitable<server::Response> Frontend::handle(server::Request& request,
   RequestContext context{.request_id = core::make_id(core::id_prefix::kRequest, services_.random),
                          .request = request};
   server::Response response;
+  // Everything the request starts runs in its connection's scope, named for it, so each
+  // supplier call it makes is recorded against its id (GET /admin/audit?request_id=).
+  const auto executor = co_await net::this_coro::executor;
+  if (const auto* scope = executor.target<portico::http::RequestScope>()) {
+    scope->set_request_id(context.request_id);
+  }
   try {
-    // Everything the request starts runs in its scope, so each supplier call it makes is
-    // recorded against its id (the audit trail, GET /admin/audit?request_id=).
-    const portico::http::RequestScope scope(
-        co_await net::this_coro::executor, std::make_shared<const std::string>(context.request_id));
-    response = co_await net::co_spawn(scope, dispatch(context), net::use_awaitable);
+    response = co_await dispatch(context);
   } catch (const std::exception& failure) {
     services_.log.error("handler failed",
                         {{"request_id", context.request_id}, {"what", failure.what()}});

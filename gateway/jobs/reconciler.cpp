@@ -67,7 +67,7 @@ net::awaitable<SyncReport> Reconciler::run_once() {
     // In the scope of the request that made the call: what the supplier is asked now is on
     // that request's audit trail.
     const http::RequestScope scope(co_await net::this_coro::executor,
-                                   std::make_shared<const std::string>(intent.request_id));
+                                   std::make_shared<std::string>(intent.request_id));
     api::Resolution resolution =
         co_await net::co_spawn(scope, api::resolve_intent(services_, intent), net::use_awaitable);
     if (resolution.kind == api::Resolution::Kind::unknown) {

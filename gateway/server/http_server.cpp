@@ -105,7 +105,19 @@ net::awaitable<void> serve(Stream stream, std::shared_ptr<HttpServer::Connection
     http::request_parser<http::string_body> parser;
     parser.header_limit(static_cast<std::uint32_t>(limits.max_header_bytes));
     parser.body_limit(limits.max_body_bytes);
-    auto [read_error, read_bytes] = co_await http::async_read(stream, buffer, parser, kNoThrow);
+    // Most requests came whole in the read that ended the idle wait: parse them here, since
+    // http::async_read would finish through a post, a second trip through the scheduler.
+    beast::error_code read_error;
+    while (buffer.size() > 0 && !parser.is_done()) {
+      const std::size_t used = parser.put(buffer.data(), read_error);
+      buffer.consume(used);
+      if (read_error || used == 0) break;
+    }
+    if (read_error == http::error::need_more) read_error = {};
+    if (!read_error && !parser.is_done()) {
+      auto [error, bytes] = co_await http::async_read(stream, buffer, parser, kNoThrow);
+      read_error = error;
+    }
 
     Response response;
     bool keep_alive = false;
@@ -146,12 +158,13 @@ net::awaitable<void> serve(Stream stream, std::shared_ptr<HttpServer::Connection
 }  // namespace
 
 HttpServer::HttpServer(net::io_context& io, Limits limits, std::shared_ptr<ssl::context> tls,
-                       Handler handler, Rejecter rejecter)
+                       Handler handler, Rejecter rejecter, ConnectionExecutor connection_executor)
     : io_(io),
       limits_(limits),
       tls_(std::move(tls)),
       handler_(std::move(handler)),
       rejecter_(std::move(rejecter)),
+      connection_executor_(std::move(connection_executor)),
       acceptor_(net::make_strand(io)) {}
 
 HttpServer::~HttpServer() = default;
@@ -182,13 +195,14 @@ net::awaitable<void> HttpServer::accept_loop() {
     const auto remote = socket.remote_endpoint(peer_error);
     Peer peer{peer_error ? std::string() : remote.address().to_string(), tls_ != nullptr};
     auto on_end = [this, id = connection->id](const std::exception_ptr&) { forget(id); };
+    const net::any_io_executor executor = connection_executor_(strand);
     if (tls_) {
-      net::co_spawn(strand,
+      net::co_spawn(executor,
                     serve(beast::ssl_stream<beast::tcp_stream>(std::move(socket), *tls_),
                           connection, limits_, handler_, rejecter_, peer),
                     on_end);
     } else {
-      net::co_spawn(strand,
+      net::co_spawn(executor,
                     serve(beast::tcp_stream(std::move(socket)), connection, limits_, handler_,
                           rejecter_, peer),
                     on_end);

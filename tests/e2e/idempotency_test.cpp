@@ -429,6 +429,35 @@ TEST_F(SettlingIdempotencyTest, EverySupplierCallIsOnItsRequestsAuditTrail) {
                "parameter_missing", "request_id");
 }
 
+TEST_F(IdempotencyTest, RequestsOnOneConnectionEachKeepTheirOwnAuditTrail) {
+  // A keep-alive connection's requests share its scope in turn: each supplier call must be on
+  // the trail of the request that made it, never of the one before or after.
+  HttpConnection connection(gateway_->api_port());
+  const std::vector<std::pair<std::string, std::string>> headers = {
+      {"Authorization", "Bearer " + key_.secret}, {"Content-Type", "application/json"}};
+  std::vector<std::string> request_ids;
+  for (const char* name : {"first-on-line.com", "second-on-line.com"}) {
+    const HttpReply reply =
+        connection.request("POST", "/api/v1/domains", headers, registration(name));
+    ASSERT_EQ(reply.status, 201) << reply.body;
+    request_ids.push_back(reply.header("x-request-id"));
+  }
+  ASSERT_NE(request_ids[0], request_ids[1]);
+  const std::vector<std::string> names = {"first-on-line.com", "second-on-line.com"};
+  for (std::size_t i = 0; i < 2; ++i) {
+    const auto entries = audit_of(*gateway_, request_ids[i], 1);
+    const auto& data = entries["data"];
+    ASSERT_GE(data.Size(), 1U) << request_ids[i];
+    bool registered = false;
+    for (const auto& entry : data.GetArray()) {
+      const std::string detail = core::json::to_string(entry["detail"]);
+      registered = registered || detail.find(names[i]) != std::string::npos;
+      EXPECT_EQ(detail.find(names[1 - i]), std::string::npos) << request_ids[i] << detail;
+    }
+    EXPECT_TRUE(registered) << request_ids[i];
+  }
+}
+
 TEST_F(IdempotencyTest, ARenewalWhoseAnswerTimedOutIsFoundAtTheSupplier) {
   const HttpReply registered = post("/api/v1/domains", registration("renew-lost.com"));
   ASSERT_EQ(registered.status, 201) << registered.body;

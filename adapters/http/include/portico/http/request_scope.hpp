@@ -17,12 +17,18 @@ namespace portico::http {
 // they serve. Coroutines started from one inherit it, so a supplier call made deep inside an
 // adapter finds the request it belongs to (Client::send records it in its Exchange, and so in
 // the audit trail) without every port taking a request id.
+//
+// The gateway runs each connection's coroutine in one scope and sets the id as each request
+// begins (a connection serves one request at a time, and everything a request starts ends
+// before its answer), which spares a co_spawn per request. The id is shared by every copy.
 class RequestScope {
  public:
-  RequestScope(boost::asio::any_io_executor inner, std::shared_ptr<const std::string> request_id)
+  RequestScope(boost::asio::any_io_executor inner, std::shared_ptr<std::string> request_id)
       : inner_(std::move(inner)), request_id_(std::move(request_id)) {}
 
   const std::string& request_id() const { return *request_id_; }
+  // Only from the scope's own coroutine, between its requests.
+  void set_request_id(std::string id) const { *request_id_ = std::move(id); }
 
   // What any_io_executor needs of an executor, forwarded to the one inside.
   boost::asio::execution_context& query(boost::asio::execution::context_t) const noexcept {
@@ -48,7 +54,7 @@ class RequestScope {
 
  private:
   boost::asio::any_io_executor inner_;
-  std::shared_ptr<const std::string> request_id_;
+  std::shared_ptr<std::string> request_id_;
 };
 
 // The request id of the scope `executor` runs in; empty outside one (jobs, tests).

@@ -42,13 +42,19 @@ using Handler = std::function<boost::asio::awaitable<Response>(Request&, const P
 using Rejecter = std::function<Response(unsigned status, std::string_view code,
                                         std::string_view message, unsigned version)>;
 
+// The executor a connection's coroutine runs on, made from the connection's strand (the
+// gateway wraps it in a RequestScope). It must run what it is given on that strand.
+using ConnectionExecutor =
+    std::function<boost::asio::any_io_executor(boost::asio::any_io_executor strand)>;
+
 // An asynchronous HTTP/1.1 server on a multi-threaded io_context: one strand per connection,
 // requests on a connection served in order (so pipelining is safe), header and body limits,
 // read/idle/write timeouts, optional TLS, and graceful shutdown.
 class HttpServer {
  public:
   HttpServer(boost::asio::io_context& io, Limits limits,
-             std::shared_ptr<boost::asio::ssl::context> tls, Handler handler, Rejecter rejecter);
+             std::shared_ptr<boost::asio::ssl::context> tls, Handler handler, Rejecter rejecter,
+             ConnectionExecutor connection_executor);
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
@@ -78,6 +84,7 @@ class HttpServer {
   std::shared_ptr<boost::asio::ssl::context> tls_;
   Handler handler_;
   Rejecter rejecter_;
+  ConnectionExecutor connection_executor_;
   boost::asio::ip::tcp::acceptor acceptor_;
   std::uint16_t port_ = 0;
 
