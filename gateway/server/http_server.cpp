@@ -1,5 +1,9 @@
 #include "portico/server/http_server.hpp"
 
+#include <algorithm>
+#include <atomic>
+#include <limits>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -24,15 +28,33 @@ namespace ssl = net::ssl;
 using tcp = net::ip::tcp;
 
 constexpr auto kNoThrow = net::as_tuple(net::use_awaitable);
+using SteadyClock = std::chrono::steady_clock;
+constexpr std::int64_t kNever = std::numeric_limits<std::int64_t>::max();
 
-// State shared between a connection's coroutine and the server. Everything but `id` is only
-// touched on the connection's strand.
+std::int64_t steady_now() {
+  return SteadyClock::now().time_since_epoch().count();
+}
+
+// State shared between a connection's coroutine and the server. Everything but `id` and
+// `deadline` is only touched on the connection's strand.
 struct HttpServer::Connection {
   std::uint64_t id = 0;
   net::strand<net::io_context::executor_type> strand;
   beast::tcp_stream* socket = nullptr;  // the lowest layer; null once the coroutine ended
   bool idle = true;                     // waiting for a request, nothing in flight
   bool draining = false;                // the server is shutting down
+  bool timed_out = false;               // closed by the sweep
+  // Until when the current wait (for a request, for the rest of one, for a write) may last,
+  // in steady_clock ticks; kNever while a handler runs. Set by the coroutine, read by the
+  // server's sweep, which closes the connection once it has passed. A deadline is one atomic
+  // store per wait, where a Beast timeout was a timer armed and cancelled per operation.
+  std::atomic<std::int64_t> deadline{kNever};
+
+  void expire_after(std::chrono::milliseconds timeout) {
+    deadline.store((SteadyClock::now() + timeout).time_since_epoch().count(),
+                   std::memory_order_relaxed);
+  }
+  void expire_never() { deadline.store(kNever, std::memory_order_relaxed); }
 
   explicit Connection(net::strand<net::io_context::executor_type> s) : strand(std::move(s)) {}
 
@@ -79,6 +101,7 @@ net::awaitable<void> serve(Stream stream, std::shared_ptr<HttpServer::Connection
   if constexpr (!std::is_same_v<Stream, beast::tcp_stream>) {
     lowest(stream).expires_after(limits.read_timeout);
     auto [ec] = co_await stream.async_handshake(ssl::stream_base::server, kNoThrow);
+    lowest(stream).expires_never();  // from here the connection's deadline governs
     if (ec) {
       connection->socket = nullptr;
       co_return;
@@ -91,7 +114,7 @@ net::awaitable<void> serve(Stream stream, std::shared_ptr<HttpServer::Connection
     if (buffer.size() == 0) {
       if (connection->draining) break;
       connection->idle = true;
-      lowest(stream).expires_after(limits.idle_timeout);
+      connection->expire_after(limits.idle_timeout);
       auto [ec, bytes] = co_await stream.async_read_some(buffer.prepare(4096), kNoThrow);
       connection->idle = false;
       if (ec) break;
@@ -101,7 +124,7 @@ net::awaitable<void> serve(Stream stream, std::shared_ptr<HttpServer::Connection
 
     // From its first byte, the whole request must arrive within read_timeout: a client that
     // trickles bytes is cut off.
-    lowest(stream).expires_after(limits.read_timeout);
+    connection->expire_after(limits.read_timeout);
     http::request_parser<http::string_body> parser;
     parser.header_limit(static_cast<std::uint32_t>(limits.max_header_bytes));
     parser.body_limit(limits.max_body_bytes);
@@ -129,7 +152,7 @@ net::awaitable<void> serve(Stream stream, std::shared_ptr<HttpServer::Connection
           413, "body_too_large",
           "The request body is larger than " + std::to_string(limits.max_body_bytes) + " bytes.",
           11);
-    } else if (read_error == beast::error::timeout || read_error == http::error::end_of_stream ||
+    } else if (connection->timed_out || read_error == http::error::end_of_stream ||
                read_error == net::error::eof || read_error == net::error::operation_aborted ||
                read_error == net::error::connection_reset ||
                read_error == ssl::error::stream_truncated) {
@@ -138,7 +161,7 @@ net::awaitable<void> serve(Stream stream, std::shared_ptr<HttpServer::Connection
       response = rejecter(400, "invalid_http", "The request is not valid HTTP/1.1.", 11);
     } else {
       Request request = parser.release();
-      lowest(stream).expires_never();  // the handler's own deadlines govern from here
+      connection->expire_never();  // the handler's own deadlines govern from here
       response = co_await handler(request, peer);
       keep_alive = request.keep_alive() && !connection->draining;
       response.version(request.version());
@@ -146,11 +169,12 @@ net::awaitable<void> serve(Stream stream, std::shared_ptr<HttpServer::Connection
     response.keep_alive(keep_alive);
     response.prepare_payload();
 
-    lowest(stream).expires_after(limits.write_timeout);
+    connection->expire_after(limits.write_timeout);
     auto [write_error, written] = co_await http::async_write(stream, response, kNoThrow);
     if (write_error || !keep_alive) break;
   }
 
+  connection->expire_never();
   if (lowest(stream).socket().is_open()) co_await shutdown_stream(stream);
   connection->socket = nullptr;
 }
@@ -165,7 +189,12 @@ HttpServer::HttpServer(net::io_context& io, Limits limits, std::shared_ptr<ssl::
       handler_(std::move(handler)),
       rejecter_(std::move(rejecter)),
       connection_executor_(std::move(connection_executor)),
-      acceptor_(net::make_strand(io)) {}
+      acceptor_(net::make_strand(io)),
+      // A timeout fires at most one sweep late: an eighth of the shortest.
+      sweep_every_(
+          std::clamp(std::min({limits.read_timeout, limits.idle_timeout, limits.write_timeout}) / 8,
+                     std::chrono::milliseconds(5), std::chrono::milliseconds(250))),
+      sweep_timer_(acceptor_.get_executor()) {}
 
 HttpServer::~HttpServer() = default;
 
@@ -180,6 +209,32 @@ void HttpServer::listen(const std::string& host, std::uint16_t port) {
 
 void HttpServer::start() {
   net::co_spawn(acceptor_.get_executor(), accept_loop(), net::detached);
+  schedule_sweep();
+}
+
+void HttpServer::schedule_sweep() {
+  sweep_timer_.expires_after(sweep_every_);
+  sweep_timer_.async_wait([this](beast::error_code ec) {
+    if (ec) return;
+    sweep();
+    schedule_sweep();
+  });
+}
+
+void HttpServer::sweep() {
+  const std::int64_t now = steady_now();
+  std::lock_guard lock(mutex_);
+  for (auto& [id, weak] : connections_) {
+    auto connection = weak.lock();
+    if (!connection || connection->deadline.load(std::memory_order_relaxed) > now) continue;
+    net::post(connection->strand, [connection] {
+      // Again on the strand: the connection may have moved on to its next step since.
+      if (connection->deadline.load(std::memory_order_relaxed) > steady_now()) return;
+      connection->expire_never();
+      connection->timed_out = true;
+      connection->close();
+    });
+  }
 }
 
 net::awaitable<void> HttpServer::accept_loop() {

@@ -78,6 +78,9 @@ class HttpServer {
   void track(const std::shared_ptr<Connection>& connection);
   void forget(std::uint64_t id);
   void close_all(bool only_idle);
+  // Closes the connections whose wait has passed its deadline, every sweep_every_.
+  void schedule_sweep();
+  void sweep();
 
   boost::asio::io_context& io_;
   Limits limits_;
@@ -94,6 +97,8 @@ class HttpServer {
   bool stopping_ = false;
   std::function<void()> done_;
   std::unique_ptr<boost::asio::steady_timer> grace_timer_;
+  std::chrono::milliseconds sweep_every_;
+  boost::asio::steady_timer sweep_timer_;
 };
 
 // A server TLS context from PEM files; throws at start-up when they cannot be loaded.
