@@ -70,7 +70,7 @@ std::optional<std::string> cbc(bool encrypt, std::string_view key, std::string_v
       EVP_CipherFinal_ex(ctx.get(), out_bytes + written, &tail) != 1) {
     return std::nullopt;
   }
-  out.resize(static_cast<std::size_t>(written + tail));
+  out.resize(static_cast<std::size_t>(written) + static_cast<std::size_t>(tail));
   return out;
 }
 

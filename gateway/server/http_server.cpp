@@ -308,12 +308,12 @@ void HttpServer::shutdown(std::chrono::milliseconds grace, std::function<void()>
     beast::error_code ignored;
     acceptor_.close(ignored);
   });
-  bool finished = false;
+  std::function<void()> done_now;  // nothing is open: done at once
   {
     std::lock_guard lock(mutex_);
     stopping_ = true;
     if (connections_.empty()) {
-      finished = true;
+      done_now = std::move(done);
     } else {
       done_ = std::move(done);
       grace_timer_ = std::make_unique<net::steady_timer>(io_, grace);
@@ -332,8 +332,8 @@ void HttpServer::shutdown(std::chrono::milliseconds grace, std::function<void()>
       });
     }
   }
-  if (finished) {
-    if (done) done();
+  if (done_now) {
+    done_now();
     return;
   }
   close_all(true);

@@ -1,11 +1,11 @@
 #include "e2e/gateway_fixture.hpp"
 
-#include "e2e/openapi_watch.hpp"
-
 #include <filesystem>
 
 #include <gtest/gtest.h>
 #include <sqlite3.h>
+
+#include "e2e/openapi_watch.hpp"
 
 namespace portico::testing {
 
