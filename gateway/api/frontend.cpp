@@ -186,7 +186,7 @@ net::awaitable<server::Response> Frontend::dispatch(RequestContext& context) {
   co_return co_await match.route->handler(context);
 }
 
-net::awaitable<core::Result<Principal>> Frontend::authenticate_partner(
+net::awaitable<core::Result<std::shared_ptr<const Principal>>> Frontend::authenticate_partner(
     const server::Request& request) {
   const std::string_view token = bearer_token(request);
   if (token.empty()) {
@@ -199,7 +199,7 @@ net::awaitable<core::Result<Principal>> Frontend::authenticate_partner(
   const std::string hash = key_hash(token);
   const core::TimePoint now = services_.clock.now();
   const std::uint64_t revocations = services_.store.key_revocations().value();
-  if (auto cached = services_.key_cache.find(hash, revocations, now)) co_return std::move(*cached);
+  if (auto cached = services_.key_cache.find(hash, revocations, now)) co_return cached;
   auto lookup = [&hash](store::Database& db) -> core::Result<Principal> {
     const auto found = store::api_keys::find_with_partner_by_hash(db, hash);
     // Looked up by hash; the comparison below is constant-time as a second guard.
@@ -213,8 +213,10 @@ net::awaitable<core::Result<Principal>> Frontend::authenticate_partner(
     return Principal{key.partner_id, found->partner_name, key.id, key.prefix, key.livemode};
   };
   // Every request does this: on this thread (one indexed read), not behind a thread hop.
-  auto principal = co_await services_.store.read_point<Principal>(lookup);
-  if (principal) services_.key_cache.remember(hash, *principal, revocations, now);
+  auto found = co_await services_.store.read_point<Principal>(lookup);
+  if (!found) co_return found.error();
+  auto principal = std::make_shared<const Principal>(std::move(*found));
+  services_.key_cache.remember(hash, principal, revocations, now);
   co_return principal;
 }
 

@@ -70,11 +70,11 @@ struct ResumeScope {
         context{.request_id = intent.request_id, .request = request} {
     request.body() = original.body;
     request.set(boost::beast::http::field::content_type, "application/json");
-    context.principal = Principal{.partner_id = intent.partner_id,
-                                  .partner_name = {},
-                                  .key_id = intent.key_id,
-                                  .key_prefix = {},
-                                  .livemode = intent.livemode};
+    context.principal = std::make_shared<const Principal>(Principal{.partner_id = intent.partner_id,
+                                                                    .partner_name = {},
+                                                                    .key_id = intent.key_id,
+                                                                    .key_prefix = {},
+                                                                    .livemode = intent.livemode});
     context.idempotency_key = intent.idempotency_key;
   }
 };

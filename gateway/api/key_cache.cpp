@@ -2,17 +2,17 @@
 
 namespace portico::api {
 
-std::optional<Principal> KeyCache::find(std::string_view hash, std::uint64_t revocations,
-                                        core::TimePoint now) const {
+std::shared_ptr<const Principal> KeyCache::find(std::string_view hash, std::uint64_t revocations,
+                                                core::TimePoint now) const {
   const std::lock_guard lock(mutex_);
   const auto found = entries_.find(hash);
-  if (found == entries_.end()) return std::nullopt;
+  if (found == entries_.end()) return nullptr;
   const Entry& entry = found->second;
-  if (entry.revocations != revocations || entry.expires <= now) return std::nullopt;
+  if (entry.revocations != revocations || entry.expires <= now) return nullptr;
   return entry.principal;
 }
 
-void KeyCache::remember(std::string_view hash, const Principal& principal,
+void KeyCache::remember(std::string_view hash, std::shared_ptr<const Principal> principal,
                         std::uint64_t revocations, core::TimePoint now) {
   if (ttl_.count() <= 0) return;
   const std::lock_guard lock(mutex_);
@@ -24,7 +24,8 @@ void KeyCache::remember(std::string_view hash, const Principal& principal,
     });
     if (entries_.size() >= capacity_) entries_.clear();
   }
-  entries_.insert_or_assign(std::string(hash), Entry{principal, revocations, now + ttl_});
+  entries_.insert_or_assign(std::string(hash),
+                            Entry{std::move(principal), revocations, now + ttl_});
 }
 
 }  // namespace portico::api

@@ -85,7 +85,9 @@ void Logger::write_out(std::unique_lock<std::mutex>& lock, std::string& lines) {
 }
 
 void Logger::write(std::string_view level, std::string_view message, Fields fields) {
-  std::string line = "level=";
+  // Formatted in this thread's own buffer, which keeps its capacity: no allocation per line.
+  thread_local std::string line;
+  line.assign("level=");
   line += level;
   line += " msg=";
   append_value(line, message);

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -24,8 +25,9 @@ struct RequestContext {
   std::string path{};                                        // percent-decoded
   std::map<std::string, std::string, std::less<>> query{};   // percent-decoded
   std::map<std::string, std::string, std::less<>> params{};  // from {name} route segments
-  std::optional<Principal> principal{};
-  std::string route{};  // the matched pattern, for metrics and logs
+  // Shared with the key cache: a request takes it without copying its strings.
+  std::shared_ptr<const Principal> principal{};
+  std::string_view route{};  // the matched pattern (the router outlives the request), or why none
   // The request's Idempotency-Key (empty without one), and whether a costly supplier call it
   // made ended with an outcome still to be learned (the key then waits for its intent).
   std::string idempotency_key{};

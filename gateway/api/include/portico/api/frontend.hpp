@@ -29,7 +29,7 @@ class Frontend {
   const Router& router() const { return router_; }
 
  private:
-  boost::asio::awaitable<core::Result<Principal>> authenticate_partner(
+  boost::asio::awaitable<core::Result<std::shared_ptr<const Principal>>> authenticate_partner(
       const server::Request& request);
   core::Status authenticate_admin(const server::Request& request) const;
   boost::asio::awaitable<server::Response> dispatch(RequestContext& context);

@@ -3,8 +3,8 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <mutex>
-#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -31,15 +31,15 @@ class KeyCache {
   explicit KeyCache(std::chrono::milliseconds ttl = kKeyCacheTtl, std::size_t capacity = 10000)
       : ttl_(ttl), capacity_(capacity) {}
 
-  std::optional<Principal> find(std::string_view hash, std::uint64_t revocations,
-                                core::TimePoint now) const;
+  std::shared_ptr<const Principal> find(std::string_view hash, std::uint64_t revocations,
+                                        core::TimePoint now) const;
   // `revocations` is the count taken before the read that found the key valid.
-  void remember(std::string_view hash, const Principal& principal, std::uint64_t revocations,
-                core::TimePoint now);
+  void remember(std::string_view hash, std::shared_ptr<const Principal> principal,
+                std::uint64_t revocations, core::TimePoint now);
 
  private:
   struct Entry {
-    Principal principal;
+    std::shared_ptr<const Principal> principal;
     std::uint64_t revocations;
     core::TimePoint expires;
   };
