@@ -222,7 +222,9 @@ std::shared_ptr<App::Generation> App::build_generation(config::Config config,
                                                     .sealing_key = sealing_key_,
                                                     .usage = usage_,
                                                     .cpu_pool = cpu_pool_,
-                                                    .key_cache = key_cache_});
+                                                    .key_cache = key_cache_,
+                                                    .domain_cache = domain_cache_,
+                                                    .dns_record_ids = dns_record_ids_});
   api::Services& services = *generation->services;
   generation->domain_sync = std::make_unique<jobs::DomainSync>(services);
   generation->certificate_sync = std::make_unique<jobs::CertificateSync>(services);

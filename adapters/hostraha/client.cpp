@@ -20,6 +20,18 @@ Client::Client(http::Client& http, const core::Clock& clock, Credentials credent
     base_path_.pop_back();
 }
 
+std::string Client::current_token() {
+  const core::TimePoint now = clock_.now();
+  // The token changes with the UTC hour, as hour_stamp() does.
+  const auto hour = std::chrono::floor<std::chrono::hours>(now.time_since_epoch());
+  const std::lock_guard lock(token_->mutex);
+  if (hour != token_->hour) {
+    token_->token = token(credentials_.username, credentials_.api_key.reveal(), now);
+    token_->hour = hour;
+  }
+  return token_->token;
+}
+
 core::Async<rapidjson::Document> Client::get(std::string action) {
   return send("GET", std::move(action), {}, Effect::read);
 }
@@ -36,10 +48,9 @@ core::Async<rapidjson::Document> Client::send(std::string method, std::string ac
   http::Request request;
   request.method = std::move(method);
   request.target = base_path_ + "/" + action;
-  // A fresh token per call: one made at 13:59:59 is refused at 14:00:00.
+  // The token of the call's hour: one made at 13:59:59 is refused at 14:00:00.
   request.headers.push_back({"username", credentials_.username});
-  request.headers.push_back(
-      {"token", token(credentials_.username, credentials_.api_key.reveal(), clock_.now())});
+  request.headers.push_back({"token", current_token()});
   if (has_body) {
     request.headers.push_back({"Content-Type", "application/x-www-form-urlencoded"});
   }

@@ -1,5 +1,8 @@
 #pragma once
 
+#include <chrono>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 
@@ -43,11 +46,19 @@ class Client {
  private:
   core::Async<rapidjson::Document> send(std::string method, std::string action, std::string body,
                                         Effect effect);
+  // The token of the current hour, computed once per hour rather than once per call.
+  std::string current_token();
 
   http::Client& http_;
   const core::Clock& clock_;
   Credentials credentials_;
   std::string base_path_;
+  struct HourToken {
+    std::mutex mutex;             // calls run on any network thread
+    std::chrono::hours hour{-1};  // since the epoch
+    std::string token;
+  };
+  std::unique_ptr<HourToken> token_ = std::make_unique<HourToken>();  // the client moves
 };
 
 }  // namespace portico::adapters::hostraha

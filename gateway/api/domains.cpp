@@ -55,12 +55,27 @@ net::awaitable<core::Result<store::DomainRecord>> load_domain(const Services& se
   const Error missing = Error::not_found("Domain not found.", "id");
   if (!core::is_id(id, core::id_prefix::kDomain)) co_return missing;
   const Principal& partner = context.partner();
+  const auto mine = [&partner](const store::DomainRecord& domain) {
+    return domain.partner_id == partner.partner_id && domain.livemode == partner.livemode;
+  };
+  // Taken before the read, so that a domain read across a change is not served after it.
+  const std::uint64_t version = services.store.object_writes().value();
+  const core::TimePoint now = services.clock.now();
+  if (auto cached = services.domain_cache.find(id, version, now)) {
+    if (!mine(*cached)) co_return missing;
+    co_return *cached;
+  }
   auto find = [&](store::Database& db) -> core::Result<store::DomainRecord> {
     auto found = store::domains::find(db, partner.partner_id, partner.livemode, id);
     if (!found) return missing;
     return std::move(*found);
   };
-  co_return co_await services.store.read_point<store::DomainRecord>(find);
+  auto found = co_await services.store.read_point<store::DomainRecord>(find);
+  if (found) {
+    services.domain_cache.remember(id, std::make_shared<const store::DomainRecord>(*found), version,
+                                   now);
+  }
+  co_return found;
 }
 
 // The customer named in a body must be one of the caller's.

@@ -1,6 +1,9 @@
 // DNS records end to end, against the zone the simulated supplier keeps.
 #include <future>
 
+#include "portico/store/domains.hpp"
+#include "portico/store/store.hpp"
+
 #include "e2e/domain_fixture.hpp"
 
 namespace portico::testing {
@@ -78,6 +81,31 @@ TEST_F(DnsTest, EveryRecordTypeIsCreatedListedAndStoredAtTheSupplier) {
   expect_error(api("POST", dns(), records[0].body), 409, "invalid_request_error",
                "dns_record_exists");
   EXPECT_EQ(event_types(ids[0]), std::vector<std::string>{"dns_record.created"});
+}
+
+// Record ids are served from a cache between changes of the dns_records table; a change by
+// another process on the database file is counted, so the next list reads the ids again.
+TEST_F(DnsTest, RecordIdsChangedByAnotherProcessAreReadAgainAtOnce) {
+  HttpReply reply = api("POST", dns(), R"({"type":"A","name":"www","value":"192.0.2.7"})");
+  ASSERT_EQ(reply.status, 201) << reply.body;
+  const std::string id = reply.json()["data"]["id"].GetString();
+  reply = api("GET", dns());
+  ASSERT_EQ(reply.status, 200) << reply.body;
+  EXPECT_STREQ(reply.json()["data"][0]["id"].GetString(), id.c_str());
+
+  // The id's binding goes, as if another gateway had deleted the record and it came back.
+  auto other = store::Store::open({.path = gateway_->database_path()});
+  ASSERT_TRUE(other
+                  ->write_now<core::Ok>([&](store::Database& db) -> core::Result<core::Ok> {
+                    store::dns_records::remove(db, domain_, id);
+                    return core::Ok{};
+                  })
+                  .ok());
+  reply = api("GET", dns());
+  ASSERT_EQ(reply.status, 200) << reply.body;
+  const std::string listed = reply.json()["data"][0]["id"].GetString();
+  EXPECT_NE(listed, id);  // a new id: the cached binding was not served
+  EXPECT_EQ(listed.rfind("dns_", 0), 0U);
 }
 
 TEST_F(DnsTest, InvalidRecordsNeverReachTheSupplier) {

@@ -1,10 +1,14 @@
 // Domains end to end: the gateway over HTTP, two simulated Hostraha accounts over HTTP, a real
 // SQLite file. What the supplier ends up holding is read from the simulators themselves.
+#include "portico/store/domains.hpp"
+
 #include <future>
 #include <netinet/in.h>
 #include <regex>
 #include <sys/socket.h>
 #include <unistd.h>
+
+#include "portico/store/store.hpp"
 
 #include "e2e/domain_fixture.hpp"
 
@@ -331,6 +335,37 @@ TEST_F(DomainTest, UpdatesReachTheSupplier) {
   json = reply.json();
   EXPECT_EQ(json["data"]["nameservers"].Size(), 2U);
   EXPECT_TRUE(json["data"]["locked"].GetBool());
+}
+
+// Domains are served from a cache between changes. A change committed by another process on
+// the same database file (here a second store, as a second gateway would open it) is counted
+// in the shared `-changes` file, so the very next read sees it.
+TEST_F(DomainTest, ADomainChangedByAnotherProcessIsReadAgainAtOnce) {
+  const std::string id = register_domain("cached.com");
+  HttpReply reply = api("GET", "/api/v1/domains/" + id);
+  ASSERT_EQ(reply.status, 200) << reply.body;
+  EXPECT_FALSE(reply.json()["data"]["auto_renew"].GetBool());
+  reply = api("GET", "/api/v1/domains/" + id);  // now from the cache
+  ASSERT_EQ(reply.status, 200) << reply.body;
+
+  auto other = store::Store::open({.path = gateway_->database_path()});
+  auto changed = other->write_now<core::Ok>([&](store::Database& db) -> core::Result<core::Ok> {
+    auto domain = store::domains::find_held(db, "cached.com");
+    if (!domain) return core::Error::not_found("no such domain");
+    domain->domain.auto_renew = true;
+    store::domains::update(db, *domain);
+    return core::Ok{};
+  });
+  ASSERT_TRUE(changed.ok());
+  reply = api("GET", "/api/v1/domains/" + id);
+  ASSERT_EQ(reply.status, 200) << reply.body;
+  EXPECT_TRUE(reply.json()["data"]["auto_renew"].GetBool());
+
+  // Another partner's key never gets the cached domain.
+  const std::string stranger = gateway_->create_partner("Stranger Hosting");
+  const RunningGateway::Key their_key = gateway_->create_key(stranger);
+  reply = gateway_->api("GET", "/api/v1/domains/" + id, their_key.secret);
+  EXPECT_EQ(reply.status, 404) << reply.body;
 }
 
 TEST_F(DomainTest, RenewAuthCodeReleaseAndDelete) {

@@ -129,6 +129,46 @@ TEST_F(StoreTest, KeyRevocationsAreCountedInAFileEveryOpenerSees) {
   EXPECT_EQ(Store::open(options())->key_revocations().value(), 2U);
 }
 
+TEST_F(StoreTest, CommitsThatChangeObjectsOrDnsRecordsAreCountedForEveryOpener) {
+  auto store = Store::open(options());
+  auto other = Store::open(options());  // as a second process would
+  const auto write = [](Store& on, std::string sql) {
+    return on
+        .write_now<core::Ok>([&sql](Database& db) -> core::Result<core::Ok> {
+          db.exec(sql);
+          return core::Ok{};
+        })
+        .ok();
+  };
+  ASSERT_TRUE(write(*store, "INSERT INTO partners(id, name, created_at) VALUES('ptn_1', 'A', 1)"));
+  EXPECT_EQ(store->object_writes().value(), 0U);  // no objects row changed
+  ASSERT_TRUE(write(*store,
+                    "INSERT INTO objects(id, kind, partner_id, livemode, provider_instance, "
+                    "state, created_at, updated_at) "
+                    "VALUES('dom_1', 'domain', 'ptn_1', 1, 'hostraha', 'active', 1, 1)"));
+  EXPECT_EQ(store->object_writes().value(), 1U);
+  EXPECT_EQ(other->object_writes().value(), 1U);
+  EXPECT_EQ(store->dns_record_writes().value(), 0U);
+
+  // Another opener's commit is seen here, in its own slot.
+  ASSERT_TRUE(write(*other,
+                    "INSERT INTO dns_records(id, domain_id, fingerprint, created_at) "
+                    "VALUES('dns_1', 'dom_1', 'A|www|1.2.3.4', 1)"));
+  EXPECT_EQ(store->dns_record_writes().value(), 1U);
+  EXPECT_EQ(store->object_writes().value(), 1U);
+  ASSERT_TRUE(write(*other, "UPDATE objects SET state = 'expired' WHERE id = 'dom_1'"));
+  EXPECT_EQ(store->object_writes().value(), 2U);
+
+  // Work that fails changes nothing, and counts at most as a change (a cache miss).
+  auto failed = store->write_now<core::Ok>([](Database& db) -> core::Result<core::Ok> {
+    db.exec("UPDATE objects SET state = 'active' WHERE id = 'dom_1'");
+    return core::Error::internal("refused after the update");
+  });
+  ASSERT_FALSE(failed.ok());
+  EXPECT_LE(store->object_writes().value(), 3U);
+  EXPECT_EQ(std::filesystem::file_size(dir_.file("data/portico.db-changes")), 16U);
+}
+
 TEST_F(StoreTest, ReopeningAppliesNothing) {
   Store::open(options()).reset();
   clock_.advance(std::chrono::hours(1));

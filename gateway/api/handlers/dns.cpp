@@ -93,6 +93,35 @@ core::Result<core::DnsRecord> read_record(const rapidjson::Value& document,
   return core::normalize_dns_record(std::move(record), zone, "");
 }
 
+// The ids of the records with these fingerprints, empty for those not seen before: from the
+// cache when it knows them all (the usual case), else read (and cached).
+net::awaitable<core::Result<std::vector<std::string>>> known_ids(
+    const Services& services, const std::string& domain_id,
+    const std::vector<std::string>& fingerprints) {
+  const std::uint64_t version = services.store.dns_record_writes().value();
+  const core::TimePoint now = services.clock.now();
+  if (auto cached = services.dns_record_ids.find(domain_id, version, now)) {
+    std::vector<std::string> ids;
+    for (const std::string& print : fingerprints) {
+      const auto found = cached->find(print);
+      if (found == cached->end()) break;
+      ids.push_back(found->second);
+    }
+    if (ids.size() == fingerprints.size()) co_return ids;
+  }
+  auto known = [&](store::Database& db) -> core::Result<std::vector<std::string>> {
+    return store::dns_records::known_ids(db, domain_id, fingerprints);
+  };
+  auto ids = co_await services.store.read_point<std::vector<std::string>>(known);
+  if (!ids) co_return ids.error();
+  auto by_print = std::make_shared<DnsRecordIds>();
+  for (std::size_t i = 0; i < ids->size(); ++i) {
+    if (!(*ids)[i].empty()) by_print->emplace(fingerprints[i], (*ids)[i]);
+  }
+  services.dns_record_ids.remember(domain_id, std::move(by_print), version, now);
+  co_return ids;
+}
+
 // The zone as the supplier has it now, each record with its id (new ids are recorded).
 net::awaitable<core::Result<std::vector<IdentifiedRecord>>> read_zone(
     const Services& services, const store::DomainRecord& domain, core::DnsHost& host) {
@@ -101,11 +130,7 @@ net::awaitable<core::Result<std::vector<IdentifiedRecord>>> read_zone(
   std::vector<std::string> fingerprints;
   for (const auto& record : *records)
     fingerprints.push_back(fingerprint(record, domain.domain.name));
-  // A read first: the usual case knows every record and writes nothing.
-  auto known = [&](store::Database& db) -> core::Result<std::vector<std::string>> {
-    return store::dns_records::known_ids(db, domain.id, fingerprints);
-  };
-  auto ids = co_await services.store.read_point<std::vector<std::string>>(known);
+  auto ids = co_await known_ids(services, domain.id, fingerprints);
   if (!ids) co_return ids.error();
   if (std::find(ids->begin(), ids->end(), std::string()) != ids->end()) {
     ids = co_await services.store.write<std::vector<std::string>>(

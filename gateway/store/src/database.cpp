@@ -4,8 +4,11 @@
 #include <string>
 #include <unordered_map>
 #include <utility>
+#include <vector>
 
 #include <sqlite3.h>
+
+#include "portico/store/shared_counter.hpp"
 
 namespace portico::store {
 
@@ -60,6 +63,24 @@ class StatementCache {
     }
   };
   std::unordered_map<std::string, CachedStatement, Hash, std::equal_to<>> entries_;
+};
+
+// The tables a connection's commits are counted for, and which of them the open transaction
+// changed.
+struct TableWatch {
+  struct Table {
+    std::string name;
+    SharedCounter* counter;
+    bool changed;
+  };
+  std::vector<Table> tables;
+
+  static void on_change(void* self, int /*operation*/, const char* /*database*/, const char* table,
+                        sqlite3_int64 /*rowid*/) {
+    for (Table& watched : static_cast<TableWatch*>(self)->tables) {
+      if (watched.name == table) watched.changed = true;
+    }
+  }
 };
 
 std::int64_t unix_millis(core::TimePoint at) {
@@ -211,6 +232,7 @@ Database::Database(sqlite3* db, bool read_only)
 Database::Database(Database&& other) noexcept
     : db_(std::exchange(other.db_, nullptr)),
       cache_(std::move(other.cache_)),
+      watch_(std::move(other.watch_)),
       read_only_(other.read_only_),
       outbox_changed_(std::exchange(other.outbox_changed_, false)) {}
 
@@ -220,6 +242,7 @@ Database& Database::operator=(Database&& other) noexcept {
     sqlite3_close_v2(db_);
     db_ = std::exchange(other.db_, nullptr);
     cache_ = std::move(other.cache_);
+    watch_ = std::move(other.watch_);
     read_only_ = other.read_only_;
     outbox_changed_ = std::exchange(other.outbox_changed_, false);
   }
@@ -249,6 +272,22 @@ void Database::exec(std::string_view sql) {
     sqlite3_free(message);
     throw StoreError(copy, sqlite3_extended_errcode(db_));
   }
+}
+
+void Database::commit() {
+  exec("COMMIT");
+  if (!watch_) return;
+  for (TableWatch::Table& table : watch_->tables) {
+    if (std::exchange(table.changed, false)) table.counter->add_one();
+  }
+}
+
+void Database::watch_table(std::string table, SharedCounter& counter) {
+  if (!watch_) {
+    watch_ = std::make_unique<TableWatch>();
+    sqlite3_update_hook(db_, &TableWatch::on_change, watch_.get());
+  }
+  watch_->tables.push_back({std::move(table), &counter, false});
 }
 
 Statement Database::prepare(std::string_view sql) {

@@ -44,7 +44,7 @@ bool run_in_transaction(Database& db, Access access, const std::function<bool()>
     // IMMEDIATE takes the write lock now, so a write never fails half-way with SQLITE_BUSY.
     db.exec(access == Access::write ? "BEGIN IMMEDIATE" : "BEGIN");
     if (body()) {
-      db.exec("COMMIT");
+      db.commit();
       return true;
     }
   } catch (const std::exception& error) {
@@ -186,7 +186,7 @@ class Store::Worker {
       bool committed = false;
       if (open && db_.in_transaction()) {
         try {
-          db_.exec("COMMIT");
+          db_.commit();
           committed = true;
         } catch (const std::exception& error) {
           detail::report_to(on_error_, error.what());
@@ -383,10 +383,15 @@ Store::Store(std::string path, Database writer, std::vector<Database> readers, i
     : path_(std::move(path)),
       id_(next_store_id.fetch_add(1)),
       key_revocations_(path_ + "-revocations"),
+      object_writes_(path_ + "-changes", 0),
+      dns_record_writes_(path_ + "-changes", 1),
       on_error_(std::move(on_error)),
       schema_version_(schema_version),
       applied_at_open_(std::move(applied_at_open)),
-      writer_(std::make_unique<Worker>(std::move(writer), on_error_, /*group_commit=*/true)) {
+      writer_(nullptr) {
+  writer.watch_table("objects", object_writes_);
+  writer.watch_table("dns_records", dns_record_writes_);
+  writer_ = std::make_unique<Worker>(std::move(writer), on_error_, /*group_commit=*/true);
   for (Database& reader : readers) {
     readers_.push_back(
         std::make_unique<Worker>(std::move(reader), on_error_, /*group_commit=*/false));

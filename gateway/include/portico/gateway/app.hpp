@@ -115,7 +115,10 @@ class App {
   core::Secret sealing_key_;
   api::UsageCounter usage_;
   core::TokenBuckets key_limits_;
-  api::KeyCache key_cache_;  // across reloads, as key_limits_
+  // Across reloads, as key_limits_.
+  api::KeyCache key_cache_;
+  api::DomainCache domain_cache_;
+  api::DnsRecordIdCache dns_record_ids_;
 
   std::mutex reload_mutex_;  // one reload at a time
   mutable std::mutex generations_mutex_;

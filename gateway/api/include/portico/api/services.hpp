@@ -3,17 +3,20 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <unordered_map>
 
 #include <boost/asio/thread_pool.hpp>
 
 #include "portico/adapters/keyed_mutex.hpp"
 #include "portico/adapters/registry.hpp"
-#include "portico/api/key_cache.hpp"
+#include "portico/api/context.hpp"
+#include "portico/api/versioned_cache.hpp"
 #include "portico/config/config.hpp"
 #include "portico/core/clock.hpp"
 #include "portico/core/random.hpp"
 #include "portico/server/logger.hpp"
 #include "portico/server/metrics.hpp"
+#include "portico/store/domains.hpp"
 #include "portico/store/store.hpp"
 
 namespace portico::api {
@@ -21,6 +24,15 @@ namespace portico::api {
 class UsageCounter;  // billing.hpp
 
 using Providers = adapters::Instances;
+
+// Valid API keys by key hash, each read under Store::key_revocations.
+using KeyCache = VersionedCache<Principal>;
+// Domains by id, each read under Store::object_writes.
+using DomainCache = VersionedCache<store::DomainRecord>;
+// The ids of a zone's known records by fingerprint, by domain id, read under
+// Store::dns_record_writes.
+using DnsRecordIds = std::unordered_map<std::string, std::string>;
+using DnsRecordIdCache = VersionedCache<DnsRecordIds>;
 
 // What handlers may use; built once by the App, nothing global.
 struct Services {
@@ -40,8 +52,10 @@ struct Services {
   UsageCounter& usage;
   // For CPU-heavy work off the network threads (run_on_cpu_pool): generating private keys.
   boost::asio::thread_pool& cpu_pool;
-  // Valid API keys recently looked up (see KeyCache for how a revocation ends them).
+  // Rows recently read, each kept while nothing counted a change (see VersionedCache).
   KeyCache& key_cache;
+  DomainCache& domain_cache;
+  DnsRecordIdCache& dns_record_ids;
 };
 
 }  // namespace portico::api

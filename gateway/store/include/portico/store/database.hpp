@@ -41,6 +41,8 @@ core::TimePoint from_unix_millis(std::int64_t millis);
 
 class StatementCache;
 struct CachedStatement;
+class SharedCounter;
+struct TableWatch;
 
 // A prepared statement. Indexes are SQLite's: 1-based for bind, 0-based for columns. One from
 // the connection's cache goes back to it, reset, when destroyed.
@@ -103,6 +105,13 @@ class Database {
 
   // Runs one or more statements without parameters (DDL, PRAGMA, BEGIN/COMMIT).
   void exec(std::string_view sql);
+  // COMMIT, then one more on the counter of each watched table the transaction changed.
+  void commit();
+  // Counts in `counter` every committed transaction of this connection that changed a row of
+  // `table`, so caches of that table's rows can tell they may be stale (SQLite's update hook;
+  // a change undone by a rollback may count too, which only costs a cache miss). The counter
+  // must outlive the connection.
+  void watch_table(std::string table, SharedCounter& counter);
   // Compiles one statement, or takes it from the connection's cache: a statement is compiled
   // once per connection and reused (compiling was a fifth of the gateway's CPU on GET /me).
   // Two Statements of the same SQL alive at once are two compilations.
@@ -126,6 +135,7 @@ class Database {
 
   sqlite3* db_;
   std::unique_ptr<StatementCache> cache_;  // before db_ closes: finalizes what it holds
+  std::unique_ptr<TableWatch> watch_;      // on the heap: the update hook keeps its address
   bool read_only_;
   bool outbox_changed_ = false;
 };

@@ -249,6 +249,12 @@ class Store {
   // `<path>-revocations`), so a gateway's cache of valid keys sees one made by the CLI on its
   // next request. Add one only after the revocation is committed.
   SharedCounter& key_revocations() { return key_revocations_; }
+  // Count the committed writes of any process on this database that changed the `objects`
+  // (domains, certificates, ...) or the `dns_records` table (slots 0 and 1 of the file
+  // `<path>-changes`), each counted before the write is answered. A cache of those rows keeps
+  // an entry while the count it was read under stays the same.
+  const SharedCounter& object_writes() const { return object_writes_; }
+  const SharedCounter& dns_record_writes() const { return dns_record_writes_; }
 
   // The newest migration version, applied at open.
   int schema_version() const { return schema_version_; }
@@ -315,6 +321,8 @@ class Store {
   std::string path_;
   std::uint64_t id_;  // tells this store's thread-local connections from an earlier store's
   SharedCounter key_revocations_;
+  SharedCounter object_writes_;
+  SharedCounter dns_record_writes_;
   ErrorSink on_error_;
   int schema_version_;
   std::vector<int> applied_at_open_;

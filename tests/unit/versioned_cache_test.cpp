@@ -1,6 +1,6 @@
-#include "portico/api/key_cache.hpp"
-
 #include <gtest/gtest.h>
+
+#include "portico/api/services.hpp"
 
 namespace portico::api {
 namespace {
@@ -11,7 +11,7 @@ const core::TimePoint kStart = core::TimePoint(std::chrono::seconds(1'800'000'00
 const auto kAcme = std::make_shared<const Principal>(
     Principal{"prt_acme", "Acme Hosting", "key_1", "pt_live_pk_Ab12", true});
 
-TEST(KeyCacheTest, AKeyFoundValidIsServedUntilItsTtl) {
+TEST(VersionedCacheTest, AKeyFoundValidIsServedUntilItsTtl) {
   KeyCache cache(10s);
   EXPECT_FALSE(cache.find("hash-1", 0, kStart) != nullptr);
   cache.remember("hash-1", kAcme, 0, kStart);
@@ -23,7 +23,7 @@ TEST(KeyCacheTest, AKeyFoundValidIsServedUntilItsTtl) {
   EXPECT_FALSE(cache.find("hash-2", 0, kStart) != nullptr);
 }
 
-TEST(KeyCacheTest, ARevocationCountedAnywhereEndsEveryEntry) {
+TEST(VersionedCacheTest, ARevocationCountedAnywhereEndsEveryEntry) {
   KeyCache cache(10s);
   cache.remember("hash-1", kAcme, 4, kStart);
   EXPECT_TRUE(cache.find("hash-1", 4, kStart) != nullptr);
@@ -33,14 +33,14 @@ TEST(KeyCacheTest, ARevocationCountedAnywhereEndsEveryEntry) {
   EXPECT_TRUE(cache.find("hash-1", 5, kStart) != nullptr);
 }
 
-TEST(KeyCacheTest, AnAnswerReadBeforeARevocationIsNotServedAfterIt) {
+TEST(VersionedCacheTest, AnAnswerReadBeforeARevocationIsNotServedAfterIt) {
   KeyCache cache(10s);
   // The lookup took count 7, then a revocation was counted (8) before remember().
   cache.remember("hash-1", kAcme, 7, kStart);
   EXPECT_FALSE(cache.find("hash-1", 8, kStart) != nullptr);
 }
 
-TEST(KeyCacheTest, StaysWithinItsCapacityAndAZeroTtlCachesNothing) {
+TEST(VersionedCacheTest, StaysWithinItsCapacityAndAZeroTtlCachesNothing) {
   KeyCache cache(10s, 3);
   for (int i = 0; i < 3; ++i)
     cache.remember("hash-" + std::to_string(i), kAcme, 0, kStart);
