@@ -367,6 +367,7 @@ std::unique_ptr<Store> Store::open(StoreOptions options) {
   Database writer = Database::open(options.path, false);
   Migrated migrated = migrate(writer, options.migrations, clock);
   std::vector<Database> readers;
+  readers.reserve(static_cast<std::size_t>(options.readers));
   for (int i = 0; i < options.readers; ++i)
     readers.push_back(Database::open(options.path, true));
   return std::unique_ptr<Store>(new Store(options.path, std::move(writer), std::move(readers),
