@@ -242,6 +242,19 @@ TEST_F(SimServerTest, JournalListsRequestsButNotControlCalls) {
   EXPECT_TRUE(server.journal().empty());
 }
 
+TEST_F(SimServerTest, JournalKeepsOnlyTheNewestRequests) {
+  sim::Server server({.journal_limit = 3});
+  server.route("GET", "/{n}", [](const SimRequest&) { return json("{}"); });
+  server.start();
+  client_for(server);
+  for (int i = 1; i <= 5; ++i)
+    ASSERT_TRUE(call({"GET", "/" + std::to_string(i), {}, {}}).ok());
+  const auto journal = server.journal();
+  ASSERT_EQ(journal.size(), 3U);
+  EXPECT_EQ(journal.front().target, "/3");
+  EXPECT_EQ(journal.back().target, "/5");
+}
+
 TEST_F(SimServerTest, ResetFaultAbortsWithRst) {
   sim::Server server({});
   server.inject({.kind = sim::FaultKind::reset});

@@ -4,6 +4,7 @@
 #include <array>
 #include <atomic>
 #include <cctype>
+#include <deque>
 #include <mutex>
 #include <stdexcept>
 #include <thread>
@@ -256,6 +257,8 @@ struct Server::Impl {
       {
         std::lock_guard lock(mutex);
         journal.push_back(request);
+        while (journal.size() > options.journal_limit)
+          journal.pop_front();
       }
       const std::optional<Fault> fault = take_fault(request.method, request.path);
       std::optional<SimResponse> answer;
@@ -508,7 +511,7 @@ struct Server::Impl {
 
   std::vector<SimRequest> snapshot() const {
     std::lock_guard lock(mutex);
-    return journal;
+    return {journal.begin(), journal.end()};
   }
 
   ServerOptions options;
@@ -525,7 +528,7 @@ struct Server::Impl {
 
   mutable std::mutex mutex;  // guards faults and journal
   std::vector<Fault> faults;
-  std::vector<SimRequest> journal;
+  std::deque<SimRequest> journal;  // the newest options.journal_limit requests
   std::atomic<std::size_t> accepted{0};
   std::atomic<std::size_t> open{0};
   std::atomic<std::size_t> peak{0};

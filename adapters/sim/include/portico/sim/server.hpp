@@ -65,6 +65,9 @@ struct ServerOptions {
   std::vector<std::string> tls_names = {"localhost", "127.0.0.1"};
   std::string listen_host = "127.0.0.1";
   std::uint16_t port = 0;  // 0 = any free port
+  // The journal keeps the most recent requests, at most this many: with their bodies, a
+  // simulator under load (scripts/bench, a long scripts/run) would otherwise grow without end.
+  std::size_t journal_limit = 10000;
 };
 
 // Decodes "%XX" escapes (and "+" as a space when `plus_is_space`, as forms and PHP's
@@ -112,7 +115,8 @@ class Server {
 
   void inject(Fault fault);
   void clear_faults();
-  std::vector<SimRequest> journal() const;  // every request received, in order
+  // The requests received, in order: every one, or the newest journal_limit of them.
+  std::vector<SimRequest> journal() const;
   void clear_journal();
 
   std::size_t connections_accepted() const;
