@@ -1,9 +1,7 @@
 #include "portico/core/clock.hpp"
 
-#include <algorithm>
 #include <charconv>
 #include <chrono>
-#include <cstdio>
 
 namespace portico::core {
 
@@ -22,22 +20,13 @@ std::string format_rfc3339(TimePoint at) {
   const auto day = std::chrono::floor<std::chrono::days>(seconds);
   const std::chrono::year_month_day date{day};
   const std::chrono::hh_mm_ss time{seconds - day};
-  const int year = static_cast<int>(date.year());
-  if (year < 0 || year > 9999) {
-    char text[40];
-    const int length = std::snprintf(
-        text, sizeof text, "%d-%02u-%02uT%02d:%02d:%02dZ", year,
-        static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()),
-        static_cast<int>(time.hours().count()), static_cast<int>(time.minutes().count()),
-        static_cast<int>(time.seconds().count()));
-    return std::string(text, static_cast<std::size_t>(std::max(length, 0)));
-  }
+  // A TimePoint (nanoseconds in 64 bits) spans 1677 to 2262: the year always has four digits.
   std::string text = "0000-00-00T00:00:00Z";
   const auto put = [&text](std::size_t from, std::size_t width, long long value) {
     for (std::size_t i = from + width; i > from; --i, value /= 10)
       text[i - 1] = static_cast<char>('0' + value % 10);
   };
-  put(0, 4, year);
+  put(0, 4, static_cast<int>(date.year()));
   put(5, 2, static_cast<unsigned>(date.month()));
   put(8, 2, static_cast<unsigned>(date.day()));
   put(11, 2, time.hours().count());
